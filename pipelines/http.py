@@ -82,7 +82,9 @@ class SourceHTTPError(Exception):
         self.source = source
         self.url = url
         self.status = status
-        super().__init__(f"[{source}] {message} (url={url}" + (f", status={status})" if status else ")"))
+        super().__init__(
+            f"[{source}] {message} (url={url}" + (f", status={status})" if status else ")")
+        )
 
 
 class HostNotAllowedError(SourceHTTPError):
@@ -205,8 +207,11 @@ class RecordingTransport(httpx.BaseTransport):
         )
         return httpx.Response(
             response.status_code,
-            headers=[(k, v) for k, v in response.headers.multi_items()
-                     if k.lower() not in ("content-encoding", "content-length")],
+            headers=[
+                (k, v)
+                for k, v in response.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length")
+            ],
             content=content,
             request=request,
         )
@@ -478,8 +483,11 @@ class SourceClient:
                 form=form,
                 request_cookies=[],
                 status=status,
-                headers={k: v for k, v in kept_headers(response.headers).items()
-                         if k != "content-encoding"},
+                headers={
+                    k: v
+                    for k, v in kept_headers(response.headers).items()
+                    if k != "content-encoding"
+                },
                 content=content,
                 fetched_at=fetched.fetched_at,
             )

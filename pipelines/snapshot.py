@@ -51,9 +51,7 @@ def normalise_url(url: str, drop_params: tuple[str, ...] = ()) -> str:
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in drop_params
     )
     path = parts.path or "/"
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), "")
-    )
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
 
 
 def significant_form(
@@ -215,7 +213,9 @@ class SnapshotReader:
                 try:
                     ex = Exchange.from_dict(json.loads(line))
                 except (ValueError, KeyError) as exc:
-                    raise ValueError(f"snapshot {index}: line {n} is not a valid exchange: {exc}")
+                    raise ValueError(
+                        f"snapshot {index}: line {n} is not a valid exchange: {exc}"
+                    ) from exc
                 self._by_key[ex.key].append(ex)
 
     def __contains__(self, key: str) -> bool:

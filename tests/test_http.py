@@ -42,8 +42,12 @@ def scripted(responses: list[httpx.Response], seen: list[httpx.Request]):
 
 def live_client(transport, clock=None, **kw) -> SourceClient:
     return SourceClient(
-        POLICY, Mode.LIVE, live_transport=transport, clock=clock or VirtualClock(),
-        rng=random.Random(1), **kw
+        POLICY,
+        Mode.LIVE,
+        live_transport=transport,
+        clock=clock or VirtualClock(),
+        rng=random.Random(1),
+        **kw,
     )
 
 
@@ -148,8 +152,9 @@ def test_record_then_replay_is_byte_identical(tmp_path):
         [],
     )
     snap = tmp_path / "snap"
-    with SourceClient(POLICY, Mode.RECORD, snapshot_dir=snap, live_transport=transport,
-                      clock=VirtualClock()) as rec:
+    with SourceClient(
+        POLICY, Mode.RECORD, snapshot_dir=snap, live_transport=transport, clock=VirtualClock()
+    ) as rec:
         a = rec.get("https://example.org/page", params={"PRID": "1", "lang": "1"})
         b = rec.get("https://example.org/bin")
     with SourceClient(POLICY, Mode.REPLAY, snapshot_dir=snap) as rep:
@@ -171,8 +176,9 @@ def test_post_is_keyed_by_significant_fields_not_viewstate(tmp_path):
         "ctl00$ContentPlaceHolder1$ddlday": "5",
         "ctl00$ContentPlaceHolder1$ddlMonth": "9",
     }
-    with SourceClient(POLICY, Mode.RECORD, snapshot_dir=snap, live_transport=transport,
-                      clock=VirtualClock()) as rec:
+    with SourceClient(
+        POLICY, Mode.RECORD, snapshot_dir=snap, live_transport=transport, clock=VirtualClock()
+    ) as rec:
         rec.post_form("https://example.org/allRel.aspx", form)
     keys = SnapshotReader(snap).keys()
     assert len(keys) == 1 and "VIEWSTATE" not in keys[0] and "ddlday=5" in keys[0]
@@ -195,16 +201,23 @@ def test_cookies_kept_across_redirects_in_record_and_replay(tmp_path):
         if request.url.host == "example.org":
             return httpx.Response(
                 302,
-                headers={"Location": "https://www.example.org/page?PRID=9",
-                         "Set-Cookie": "PIBregion=3; path=/; domain=.example.org"},
+                headers={
+                    "Location": "https://www.example.org/page?PRID=9",
+                    "Set-Cookie": "PIBregion=3; path=/; domain=.example.org",
+                },
             )
         if not has_cookie:
             return httpx.Response(302, headers={"Location": "https://example.org/page?PRID=9"})
         return httpx.Response(200, text="release 9")
 
     snap = tmp_path / "snap"
-    with SourceClient(POLICY, Mode.RECORD, snapshot_dir=snap,
-                      live_transport=httpx.MockTransport(site), clock=VirtualClock()) as rec:
+    with SourceClient(
+        POLICY,
+        Mode.RECORD,
+        snapshot_dir=snap,
+        live_transport=httpx.MockTransport(site),
+        clock=VirtualClock(),
+    ) as rec:
         got = rec.get("https://example.org/page?PRID=9")
     assert got.text == "release 9" and got.redirects == ["https://example.org/page?PRID=9"]
 

@@ -1,0 +1,51 @@
+"""Settings from the environment, with defaults that run the bundled offline snapshot.
+
+| variable            | default                         | meaning                                   |
+|---------------------|---------------------------------|-------------------------------------------|
+| CMW_HTTP_MODE       | replay                          | live, record or replay                    |
+| CMW_SNAPSHOT_DIR    | <repo>/snapshot                 | snapshot read by replay / written by record |
+| CMW_RAW_DIR         | <repo>/data/raw                 | raw store (every fetched body)            |
+| CMW_WAREHOUSE       | <repo>/warehouse/cmw.duckdb     | the writer's DuckDB file                  |
+| CMW_READER          | <repo>/warehouse/cmw_reader.duckdb | the published file analysts open       |
+| COMTRADE_API_KEY    | (unset: public preview endpoint)| UN Comtrade subscription key              |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    http_mode: str
+    snapshot_dir: Path
+    raw_dir: Path
+    warehouse_path: Path
+    reader_path: Path
+
+    @property
+    def dataset_label(self) -> str:
+        if self.http_mode == "replay":
+            return (
+                f"offline snapshot replay ({self.snapshot_dir.name}): trade values are SAMPLE DATA, "
+                "not official statistics"
+            )
+        return f"live sources ({self.http_mode})"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    mode = env.get("CMW_HTTP_MODE", "replay").strip().lower()
+    if mode not in {"live", "record", "replay"}:
+        raise ValueError(f"CMW_HTTP_MODE must be live, record or replay, not {mode!r}")
+    return Settings(
+        http_mode=mode,
+        snapshot_dir=Path(env.get("CMW_SNAPSHOT_DIR", REPO_ROOT / "snapshot")),
+        raw_dir=Path(env.get("CMW_RAW_DIR", REPO_ROOT / "data" / "raw")),
+        warehouse_path=Path(env.get("CMW_WAREHOUSE", REPO_ROOT / "warehouse" / "cmw.duckdb")),
+        reader_path=Path(env.get("CMW_READER", REPO_ROOT / "warehouse" / "cmw_reader.duckdb")),
+    )

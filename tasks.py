@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Set-up and entry points that need nothing but python3 (>= 3.11) and pip.
+
+    python3 tasks.py demo    # install, then run the main job on the bundled snapshot
+    python3 tasks.py test    # install (plus a DuckDB 1.4 client for the compatibility test), run pytest
+    python3 tasks.py ui      # install, then start the Dagster UI (dagster dev) on port 3000
+
+Installs uv into .tools/ with pip, then `uv sync --locked` builds .venv from uv.lock.
+DAGSTER_HOME is the project-local .dagster_home/, which gets a link to ./dagster.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TOOLS = ROOT / ".tools"
+UV_VERSION = "0.13.9"
+COMPAT_DUCKDB = "1.4.0"  # the oldest DuckDB client the published file must open in
+COMPAT_DIR = ROOT / ".cache" / f"duckdb-{COMPAT_DUCKDB}"
+
+
+def run(*cmd: str | Path, env: dict | None = None) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, env=env)
+
+
+def uv() -> Path:
+    exe = TOOLS / "bin" / "uv"
+    if not exe.exists():
+        if sys.version_info < (3, 11):
+            sys.exit("python >= 3.11 is required")
+        venv.create(TOOLS, with_pip=True)
+        run(TOOLS / "bin" / "python", "-m", "pip", "install", "--quiet", f"uv=={UV_VERSION}")
+    return exe
+
+
+def project_env() -> dict[str, str]:
+    home = ROOT / ".dagster_home"
+    home.mkdir(exist_ok=True)
+    link = home / "dagster.yaml"
+    if not link.exists():
+        link.symlink_to(ROOT / "dagster.yaml")
+    env = dict(os.environ)
+    env.setdefault("DAGSTER_HOME", str(home))
+    env["UV_PROJECT_ENVIRONMENT"] = str(ROOT / ".venv")
+    return env
+
+
+def sync() -> dict[str, str]:
+    env = project_env()
+    run(uv(), "sync", "--locked", env=env)
+    return env
+
+
+def compat_client(env: dict[str, str]) -> None:
+    py = COMPAT_DIR / "bin" / "python"
+    if not py.exists():
+        run(uv(), "venv", "--quiet", COMPAT_DIR, env=env)
+    run(uv(), "pip", "install", "--quiet", "--python", py, f"duckdb=={COMPAT_DUCKDB}", env=env)
+
+
+def main(argv: list[str]) -> None:
+    cmd = argv[0] if argv else "help"
+    rest = argv[1:]
+    if cmd == "demo":
+        env = sync()
+        run(uv(), "run", "--locked", "cmw", "demo", *rest, env=env)
+    elif cmd == "test":
+        env = sync()
+        compat_client(env)
+        env["CMW_COMPAT_PYTHON"] = str(COMPAT_DIR / "bin" / "python")
+        run(uv(), "run", "--locked", "pytest", *rest, env=env)
+    elif cmd == "ui":
+        env = sync()
+        run(uv(), "run", "--locked", "dagster", "dev", *rest, env=env)
+    elif cmd == "lint":
+        env = sync()
+        run(uv(), "run", "--locked", "ruff", "check", ".", env=env)
+        run(uv(), "run", "--locked", "ruff", "format", "--check", ".", env=env)
+    else:
+        print(__doc__)
+        sys.exit(0 if cmd == "help" else 2)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)

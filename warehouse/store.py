@@ -1,0 +1,288 @@
+"""The DuckDB warehouse: migrations, atomic partition swaps, and the published reader file.
+
+* One writer file (``path``). Writers are serialised three ways: the Dagster pool ``warehouse``
+  (limit 1), single-run backfills, and an OS file lock held for every write here.
+* ``replace_partition`` deletes a partition's slice and inserts the new frame **by column name**
+  in one transaction, so a crash leaves the old slice intact and a rerun gives the same rows.
+* ``publish`` copies the checkpointed writer file to ``reader_path`` via a temp file and an
+  atomic rename: analysts open the reader file and never hold a lock on the writer's file.
+* Files are created with ``STORAGE_VERSION`` pinned so DuckDB 1.4+ clients can open them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+STORAGE_VERSION = "v1.4.0"  # oldest DuckDB line that must open our files
+_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class WarehouseError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PartitionWrite:
+    """One table's slice to swap: rows of ``frame`` replace rows where ``column IN values``.
+
+    ``column=None`` replaces the whole table (unpartitioned dimensions).
+    """
+
+    table: str
+    frame: pl.DataFrame
+    column: str | None = None
+    values: Sequence[object] = ()
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    table: str
+    deleted: int
+    inserted: int
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) for every migration file, in order."""
+    out = []
+    for f in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        m = _MIGRATION_RE.match(f.name)
+        if not m:
+            raise WarehouseError(f"migration file name {f.name!r} must look like 0001_name.sql")
+        out.append((int(m.group(1)), f.name, f.read_text(encoding="utf-8")))
+    versions = [v for v, _, _ in out]
+    if len(set(versions)) != len(versions):
+        raise WarehouseError(f"duplicate migration numbers in {MIGRATIONS_DIR}")
+    return out
+
+
+class WarehouseStore:
+    """Plain-Python warehouse; the Dagster resource in pipelines.resources wraps it."""
+
+    def __init__(self, path: str | Path, reader_path: str | Path | None = None) -> None:
+        self.path = Path(path)
+        self.reader_path = Path(reader_path) if reader_path else None
+
+    # -- connections --------------------------------------------------------------------
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _create_if_missing(self) -> None:
+        if self.path.exists():
+            return
+        con = duckdb.connect()
+        try:
+            con.execute(f"ATTACH '{self.path}' AS w (STORAGE_VERSION '{STORAGE_VERSION}')")
+            con.execute("DETACH w")
+        finally:
+            con.close()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection under the writer lock, migrated, closed on exit."""
+        with self._writer_lock():
+            self._create_if_missing()
+            con = duckdb.connect(str(self.path))
+            try:
+                self._migrate(con)
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for pipeline reads (asset checks, summaries). Takes the writer lock."""
+        with self.connect() as con:
+            yield con
+
+    # -- migrations ---------------------------------------------------------------------
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> list[int]:
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS schema_version (
+                   version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+                   applied_at TIMESTAMPTZ NOT NULL)"""
+        )
+        con.execute(
+            "COMMENT ON TABLE schema_version IS 'Migrations applied to this file, one row each.';"
+            "COMMENT ON COLUMN schema_version.version IS 'Migration number (file prefix).';"
+            "COMMENT ON COLUMN schema_version.name IS 'Migration file name.';"
+            "COMMENT ON COLUMN schema_version.applied_at IS 'When it was applied (UTC).';"
+        )
+        done = {r[0] for r in con.execute("SELECT version FROM schema_version").fetchall()}
+        applied = []
+        for version, name, sql in migrations():
+            if version in done:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(sql)
+                con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, ?)",
+                    [version, name, datetime.now(UTC)],
+                )
+                con.execute("COMMIT")
+            except Exception as exc:
+                con.execute("ROLLBACK")
+                raise WarehouseError(f"migration {name} failed: {exc}") from exc
+            applied.append(version)
+        return applied
+
+    def migrate(self) -> list[int]:
+        with self._writer_lock():
+            self._create_if_missing()
+            con = duckdb.connect(str(self.path))
+            try:
+                return self._migrate(con)
+            finally:
+                con.close()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def replace_partitions(
+        self, writes: Sequence[PartitionWrite], *, run_id: str | None = None
+    ) -> list[WriteResult]:
+        """Swap several tables' slices in ONE transaction (all or nothing)."""
+        results: list[WriteResult] = []
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for w in writes:
+                    results.append(self._swap(con, w, run_id))
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("CHECKPOINT")
+        return results
+
+    def replace_partition(
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        column: str | None = None,
+        values: Sequence[object] = (),
+        *,
+        run_id: str | None = None,
+    ) -> WriteResult:
+        return self.replace_partitions(
+            [PartitionWrite(table, frame, column, values)], run_id=run_id
+        )[0]
+
+    def _swap(self, con: duckdb.DuckDBPyConnection, w: PartitionWrite, run_id: str | None):
+        table_cols = {
+            r[0]: r[1]
+            for r in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ?",
+                [w.table],
+            ).fetchall()
+        }
+        if not table_cols:
+            raise WarehouseError(f"table {w.table!r} does not exist (missing migration?)")
+        frame = w.frame
+        now = datetime.now(UTC)
+        if "_run_id" in table_cols and "_run_id" not in frame.columns:
+            frame = frame.with_columns(pl.lit(run_id, dtype=pl.Utf8).alias("_run_id"))
+        if "_loaded_at" in table_cols and "_loaded_at" not in frame.columns:
+            frame = frame.with_columns(pl.lit(now).alias("_loaded_at"))
+        extra = [c for c in frame.columns if c not in table_cols]
+        if extra:
+            raise WarehouseError(f"{w.table}: frame has columns the table lacks: {extra}")
+        if w.column is not None:
+            if w.column not in frame.columns:
+                raise WarehouseError(f"{w.table}: partition column {w.column!r} not in frame")
+            outside = frame.filter(~pl.col(w.column).is_in(list(w.values)))
+            if outside.height:
+                raise WarehouseError(
+                    f"{w.table}: {outside.height} rows fall outside partition "
+                    f"{w.column} in {list(w.values)[:5]}..."
+                )
+            deleted = con.execute(
+                f'DELETE FROM "{w.table}" WHERE "{w.column}" IN (SELECT UNNEST(?))',
+                [list(w.values)],
+            ).fetchone()[0]
+        else:
+            deleted = con.execute(f'DELETE FROM "{w.table}"').fetchone()[0]
+        inserted = 0
+        if frame.height:
+            arrow = frame.to_arrow()  # noqa: F841  (scanned by name below)
+            con.register("_incoming", arrow)
+            try:
+                cols = ", ".join(f'"{c}"' for c in frame.columns)
+                con.execute(f'INSERT INTO "{w.table}" ({cols}) SELECT {cols} FROM _incoming')
+            finally:
+                con.unregister("_incoming")
+            inserted = frame.height
+        con.execute(
+            "INSERT INTO _load_log (table_name, partition_column, partition_values, "
+            "rows_deleted, rows_inserted, run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [w.table, w.column, [str(v) for v in w.values], deleted, inserted, run_id, now],
+        )
+        return WriteResult(w.table, int(deleted), inserted)
+
+    def execute_script(self, sql: str) -> None:
+        """Run SQL (e.g. view definitions) in one transaction."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(sql)
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+
+    # -- publish ----------------------------------------------------------------------------
+
+    def publish(self) -> Path:
+        """Copy the writer file to the reader path atomically (temp file + rename)."""
+        if self.reader_path is None:
+            raise WarehouseError("no reader_path configured; nothing to publish")
+        with self._writer_lock():
+            if not self.path.exists():
+                raise WarehouseError(f"warehouse {self.path} does not exist yet")
+            con = duckdb.connect(str(self.path))
+            try:
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            self.reader_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.reader_path.with_name(f".{self.reader_path.name}.{os.getpid()}.tmp")
+            shutil.copyfile(self.path, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.reader_path)
+        return self.reader_path
+
+    # -- introspection --------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        with self.read() as con:
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE schema_name='main' "
+                    "AND NOT starts_with(table_name, '_') ORDER BY table_name"
+                ).fetchall()
+            ]
+            return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
