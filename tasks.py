@@ -32,7 +32,7 @@ def run(*cmd: str | Path, env: dict | None = None) -> None:
 def uv() -> Path:
     exe = TOOLS / "bin" / "uv"
     if not exe.exists():
-        if sys.version_info < (3, 11):
+        if sys.version_info < (3, 11):  # noqa: UP036 (tasks.py may run under any python3)
             sys.exit("python >= 3.11 is required")
         venv.create(TOOLS, with_pip=True)
         run(TOOLS / "bin" / "python", "-m", "pip", "install", "--quiet", f"uv=={UV_VERSION}")
