@@ -1,0 +1,819 @@
+"""UN Comtrade trade-flow fetch: parameter validation, query planning, cap-driven splitting.
+
+Endpoints (shared/research/trade.md §1.1):
+
+* no key: ``GET https://comtradeapi.un.org/public/v1/preview/C/{A|M}/HS`` (at most 500 rows)
+* key:    ``GET https://comtradeapi.un.org/data/v1/get/C/{A|M}/HS`` (at most 100 000 rows), key in
+  the ``Ocp-Apim-Subscription-Key`` header, read from ``COMTRADE_API_KEY``. The key is never put
+  in a URL, a log line, an exception, a state file or metadata.
+
+Every call carries the pinned parameters ``reporterCode=699`` (India), ``flowCode=M,X``,
+``partner2Code=0``, ``motCode=0``, ``customsCode=C00``, ``breakdownMode=classic``,
+``includeDesc=true`` and ``maxRecords=<cap>``; ``partnerCode`` is omitted, so the answer holds
+every partner **and** the World (0) row.
+
+Planning (:func:`plan_queries`): HS codes are sorted, de-duplicated and cut into chunks
+(``max_codes_per_query``, then halved until the URL is shorter than ``max_url_chars``); by default
+each call carries **one period**, so the calls of a period partition do not depend on which other
+partitions run with it (a single-partition re-run replays from the same snapshot as a backfill).
+
+Splitting (:meth:`ComtradeClient.fetch`): Comtrade truncates silently at its row cap, so a
+response with ``rows >= cap`` is treated as truncated, recorded, and its query split and re-asked:
+first the HS-code list in halves, then flow ``M`` vs ``X``, then the period list in halves,
+recursively. A single code + single flow + single period at the cap raises
+:class:`UnsplittableQueryError`.
+
+Because a malformed query returns HTTP 200 with ``count: 0`` (not an error), every parameter is
+validated before sending; an empty answer to a valid query is then trustworthy and is recorded as
+"no data for this query".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assets.comtrade.policy import API_KEY_ENV_VAR, API_KEY_HEADER, COMTRADE_BASE_URL
+from pipelines.http import Fetched, HTTPStatusError, SourceClient
+
+INDIA = 699
+FLOWS: tuple[str, ...] = ("M", "X")
+FREQS: tuple[str, ...] = ("A", "M")
+
+#: Longest URL we send. IIS answers "Request URL Too Long" above ~4 096 characters.
+MAX_URL_CHARS = 4000
+#: Codes per call on the preview endpoint: ~20 HS6 codes x 2 flows x India's partners for one
+#: period usually stays under the 500-row cap; the rest is handled by splitting.
+PREVIEW_CODES_PER_QUERY = 20
+
+_PERIOD_A = re.compile(r"^(19[6-9]\d|20\d\d)$")
+_PERIOD_M = re.compile(r"^(19[6-9]\d|20\d\d)(0[1-9]|1[0-2])$")
+_HS6 = re.compile(r"^\d{6}$")
+
+
+class Endpoint(StrEnum):
+    """Which Comtrade data endpoint a client talks to."""
+
+    PREVIEW = "preview"
+    DATA = "data"
+
+    @property
+    def cap(self) -> int:
+        """Rows at which the endpoint silently truncates."""
+        return 500 if self is Endpoint.PREVIEW else 100_000
+
+    def path(self, freq: str) -> str:
+        if self is Endpoint.PREVIEW:
+            return f"/public/v1/preview/C/{freq}/HS"
+        return f"/data/v1/get/C/{freq}/HS"
+
+    def url(self, freq: str, base_url: str = COMTRADE_BASE_URL) -> str:
+        return base_url.rstrip("/") + self.path(freq)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ComtradeError(Exception):
+    """Base class of the Comtrade layer's errors."""
+
+
+class ComtradeParamError(ComtradeError, ValueError):
+    """A query parameter is invalid; raised before any request is sent."""
+
+
+class ComtradeAPIError(ComtradeError):
+    """Comtrade answered something we cannot use (an ``error`` in the envelope, not JSON...)."""
+
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        super().__init__(f"[comtrade] {message} (url={url})")
+
+
+class ComtradeAuthError(ComtradeAPIError):
+    """HTTP 401: missing or invalid subscription key."""
+
+
+class UnsplittableQueryError(ComtradeAPIError):
+    """One code, one flow and one period still reach the row cap: cannot split further."""
+
+
+class QuotaExhaustedError(ComtradeAPIError):
+    """HTTP 403 "Out of call volume quota": stop now, resume later from :attr:`state`."""
+
+    def __init__(
+        self,
+        url: str,
+        message: str,
+        state: FetchState,
+        *,
+        retry_after_s: float | None = None,
+        state_path: Path | None = None,
+    ) -> None:
+        self.state = state
+        self.retry_after_s = retry_after_s
+        self.state_path = state_path
+        super().__init__(url, message)
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class ComtradeQuery:
+    """One Comtrade data call: a frequency, periods, HS6 codes and flows for one reporter."""
+
+    freq: str
+    periods: tuple[str, ...]
+    hs_codes: tuple[str, ...]
+    flows: tuple[str, ...] = FLOWS
+    reporter_code: int = INDIA
+
+    def __post_init__(self) -> None:
+        validate_query_params(
+            self.freq, self.periods, self.hs_codes, self.flows, self.reporter_code
+        )
+
+    def params(self, max_records: int) -> dict[str, str]:
+        """The query string, pinned parameters included (``partnerCode`` omitted on purpose)."""
+        return {
+            "reporterCode": str(self.reporter_code),
+            "period": ",".join(self.periods),
+            "cmdCode": ",".join(self.hs_codes),
+            "flowCode": ",".join(self.flows),
+            "partner2Code": "0",
+            "motCode": "0",
+            "customsCode": "C00",
+            "breakdownMode": "classic",
+            "includeDesc": "true",
+            "maxRecords": str(max_records),
+        }
+
+    def url(self, endpoint: Endpoint, base_url: str = COMTRADE_BASE_URL) -> str:
+        """The full request URL (no secret is ever part of it)."""
+        return str(httpx.URL(endpoint.url(self.freq, base_url), params=self.params(endpoint.cap)))
+
+    def describe(self) -> str:
+        codes = self.hs_codes
+        shown = codes[0] if len(codes) == 1 else f"{len(codes)} codes {codes[0]}..{codes[-1]}"
+        return (
+            f"{self.freq} {','.join(self.periods)} flow {','.join(self.flows)} {shown} "
+            f"reporter {self.reporter_code}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "freq": self.freq,
+            "periods": list(self.periods),
+            "hs_codes": list(self.hs_codes),
+            "flows": list(self.flows),
+            "reporter_code": self.reporter_code,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ComtradeQuery:
+        return cls(
+            freq=d["freq"],
+            periods=tuple(d["periods"]),
+            hs_codes=tuple(d["hs_codes"]),
+            flows=tuple(d.get("flows", FLOWS)),
+            reporter_code=int(d.get("reporter_code", INDIA)),
+        )
+
+
+def validate_query_params(
+    freq: str,
+    periods: Sequence[str],
+    hs_codes: Sequence[str],
+    flows: Sequence[str] = FLOWS,
+    reporter_code: int = INDIA,
+) -> None:
+    """Raise :class:`ComtradeParamError` unless every parameter is well formed.
+
+    Comtrade answers a malformed value with HTTP 200 and ``count: 0``; validating here is what
+    makes an empty answer mean "no data".
+    """
+    if freq not in FREQS:
+        raise ComtradeParamError(f"freq must be one of {FREQS}, got {freq!r}")
+    if not periods:
+        raise ComtradeParamError("at least one period is required")
+    pattern, form = (_PERIOD_A, "YYYY") if freq == "A" else (_PERIOD_M, "YYYYMM")
+    for p in periods:
+        if not isinstance(p, str) or not pattern.match(p):
+            raise ComtradeParamError(
+                f"period {p!r} is not valid for freq {freq!r}: expected {form}"
+                + (" (month 01-12)" if freq == "M" else "")
+            )
+    if not hs_codes:
+        raise ComtradeParamError("at least one HS code is required")
+    for c in hs_codes:
+        if not isinstance(c, str) or not _HS6.match(c):
+            raise ComtradeParamError(f"HS code {c!r} is not a 6-digit HS6 code string")
+    if not flows:
+        raise ComtradeParamError("at least one flow is required")
+    for f in flows:
+        if f not in FLOWS:
+            raise ComtradeParamError(f"flow {f!r} is not supported: expected one of {FLOWS}")
+    if isinstance(reporter_code, bool) or not isinstance(reporter_code, int) or reporter_code <= 0:
+        raise ComtradeParamError(f"reporter code must be a positive Comtrade area code, got "
+                                 f"{reporter_code!r}")
+    for name, values in (("period", periods), ("HS code", hs_codes), ("flow", flows)):
+        if len(set(values)) != len(values):
+            raise ComtradeParamError(f"duplicate {name} in {list(values)}")
+
+
+def _canonical(values: Iterable[str], order: Sequence[str] | None = None) -> tuple[str, ...]:
+    uniq = set(values)
+    if order is not None:
+        return tuple(v for v in order if v in uniq) + tuple(sorted(uniq - set(order)))
+    return tuple(sorted(uniq))
+
+
+def plan_queries(
+    freq: str,
+    periods: Sequence[str],
+    hs_codes: Sequence[str],
+    *,
+    flows: Sequence[str] = FLOWS,
+    reporter_code: int = INDIA,
+    endpoint: Endpoint = Endpoint.PREVIEW,
+    max_codes_per_query: int | None = None,
+    max_periods_per_query: int = 1,
+    max_url_chars: int = MAX_URL_CHARS,
+    base_url: str = COMTRADE_BASE_URL,
+) -> list[ComtradeQuery]:
+    """Turn (freq, periods, HS codes) into a deterministic list of calls.
+
+    Codes, periods and flows are de-duplicated and sorted, so the plan (and the snapshot keys)
+    depend only on the *sets* passed in. ``max_codes_per_query`` defaults to
+    :data:`PREVIEW_CODES_PER_QUERY` on the preview endpoint and to "as many as the URL allows" on
+    the keyed endpoint. Every planned URL is shorter than ``max_url_chars``.
+    """
+    p = _canonical(periods)
+    c = _canonical(hs_codes)
+    f = _canonical(flows, FLOWS)
+    validate_query_params(freq, p, c, f, reporter_code)
+    if max_periods_per_query < 1:
+        raise ComtradeParamError("max_periods_per_query must be >= 1")
+    if max_codes_per_query is None:
+        max_codes_per_query = PREVIEW_CODES_PER_QUERY if endpoint is Endpoint.PREVIEW else len(c)
+    if max_codes_per_query < 1:
+        raise ComtradeParamError("max_codes_per_query must be >= 1")
+
+    def fits(q: ComtradeQuery) -> bool:
+        return len(q.url(endpoint, base_url)) < max_url_chars
+
+    def chunk_codes(period_group: tuple[str, ...], codes: tuple[str, ...]) -> list[ComtradeQuery]:
+        q = ComtradeQuery(freq, period_group, codes, f, reporter_code)
+        if fits(q):
+            return [q]
+        if len(codes) == 1:
+            raise ComtradeParamError(
+                f"a single-code query is longer than {max_url_chars} characters: {q.describe()}"
+            )
+        half = (len(codes) + 1) // 2
+        return chunk_codes(period_group, codes[:half]) + chunk_codes(period_group, codes[half:])
+
+    plan: list[ComtradeQuery] = []
+    for i in range(0, len(p), max_periods_per_query):
+        group = p[i : i + max_periods_per_query]
+        for j in range(0, len(c), max_codes_per_query):
+            plan.extend(chunk_codes(group, c[j : j + max_codes_per_query]))
+    return plan
+
+
+def split_query(query: ComtradeQuery) -> tuple[str, list[ComtradeQuery]]:
+    """Split a truncated query: HS codes in halves, else M vs X, else periods in halves.
+
+    Returns the dimension split and the children; raises :class:`ComtradeParamError` for a
+    query that is already one code, one flow and one period.
+    """
+    if len(query.hs_codes) > 1:
+        h = (len(query.hs_codes) + 1) // 2
+        parts = [query.hs_codes[:h], query.hs_codes[h:]]
+        return "hs_codes", [
+            ComtradeQuery(query.freq, query.periods, part, query.flows, query.reporter_code)
+            for part in parts
+        ]
+    if len(query.flows) > 1:
+        return "flows", [
+            ComtradeQuery(query.freq, query.periods, query.hs_codes, (fl,), query.reporter_code)
+            for fl in query.flows
+        ]
+    if len(query.periods) > 1:
+        h = (len(query.periods) + 1) // 2
+        parts = [query.periods[:h], query.periods[h:]]
+        return "periods", [
+            ComtradeQuery(query.freq, part, query.hs_codes, query.flows, query.reporter_code)
+            for part in parts
+        ]
+    raise ComtradeParamError(f"query cannot be split further: {query.describe()}")
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def parse_envelope(content: bytes, url: str) -> tuple[int, list[dict[str, Any]], str]:
+    """Parse Comtrade's ``{"elapsedTime","count","data","error"}`` envelope.
+
+    Returns ``(count, records, elapsedTime)``. Raises :class:`ComtradeAPIError` naming the URL
+    for a body that is not the envelope or whose ``error`` is non-empty. Usable on raw-store
+    bodies, so a partition can be re-parsed without fetching.
+    """
+    text = content.decode("utf-8-sig", errors="replace")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        snippet = " ".join(text.split())[:120]
+        raise ComtradeAPIError(url, f"response is not JSON: {snippet!r}") from None
+    if not isinstance(body, dict):
+        raise ComtradeAPIError(url, f"response is not a JSON object but {type(body).__name__}")
+    error = body.get("error")
+    if error:
+        raise ComtradeAPIError(url, f"Comtrade returned an error: {error}")
+    err_obj = body.get("errorObject")
+    if isinstance(err_obj, dict) and err_obj.get("errorMessage"):
+        raise ComtradeAPIError(url, f"Comtrade returned an error: {err_obj['errorMessage']}")
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise ComtradeAPIError(url, "response has no 'data' list (not a Comtrade data envelope)")
+    if not all(isinstance(r, dict) for r in data):
+        raise ComtradeAPIError(url, "'data' holds something other than records")
+    count = body.get("count", len(data))
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ComtradeAPIError(url, f"'count' is not an integer: {count!r}")
+    return count, data, str(body.get("elapsedTime", ""))
+
+
+@dataclass
+class ComtradeResponse:
+    """One HTTP 200 answer: its query, the raw response and the records in it."""
+
+    query: ComtradeQuery
+    fetched: Fetched
+    count: int
+    records: list[dict[str, Any]]
+    elapsed_time: str
+    truncated: bool
+
+    @property
+    def source_url(self) -> str:
+        return self.fetched.url
+
+    @property
+    def raw_sha256(self) -> str:
+        return self.fetched.sha256
+
+    @property
+    def rows(self) -> int:
+        return len(self.records)
+
+
+@dataclass
+class CallRecord:
+    """What happened to one planned or split call."""
+
+    query: ComtradeQuery
+    url: str
+    outcome: str  # "ok" | "no_data" | "split"
+    rows: int
+    count: int
+    sha256: str
+    resumed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query.to_dict(),
+            "url": self.url,
+            "outcome": self.outcome,
+            "rows": self.rows,
+            "count": self.count,
+            "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, resumed: bool = False) -> CallRecord:
+        return cls(
+            query=ComtradeQuery.from_dict(d["query"]),
+            url=d["url"],
+            outcome=d["outcome"],
+            rows=int(d["rows"]),
+            count=int(d["count"]),
+            sha256=d["sha256"],
+            resumed=resumed,
+        )
+
+
+@dataclass
+class SplitRecord:
+    """A truncated query and the children it was split into."""
+
+    query: ComtradeQuery
+    dimension: str  # "hs_codes" | "flows" | "periods"
+    rows: int
+    cap: int
+    children: list[ComtradeQuery]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query.to_dict(),
+            "dimension": self.dimension,
+            "rows": self.rows,
+            "cap": self.cap,
+            "children": [c.to_dict() for c in self.children],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SplitRecord:
+        return cls(
+            query=ComtradeQuery.from_dict(d["query"]),
+            dimension=d["dimension"],
+            rows=int(d["rows"]),
+            cap=int(d["cap"]),
+            children=[ComtradeQuery.from_dict(c) for c in d["children"]],
+        )
+
+
+@dataclass
+class FetchState:
+    """Resumable progress of a fetch: completed calls, splits so far, calls still to make."""
+
+    endpoint: str
+    completed: list[CallRecord] = field(default_factory=list)
+    splits: list[SplitRecord] = field(default_factory=list)
+    pending: list[ComtradeQuery] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "endpoint": self.endpoint,
+            "completed": [c.to_dict() for c in self.completed],
+            "splits": [s.to_dict() for s in self.splits],
+            "pending": [q.to_dict() for q in self.pending],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FetchState:
+        if d.get("version") != 1:
+            raise ValueError(f"unsupported Comtrade fetch-state version {d.get('version')!r}")
+        return cls(
+            endpoint=d["endpoint"],
+            completed=[CallRecord.from_dict(c, resumed=True) for c in d["completed"]],
+            splits=[SplitRecord.from_dict(s) for s in d["splits"]],
+            pending=[ComtradeQuery.from_dict(q) for q in d["pending"]],
+        )
+
+    def write(self, path: Path) -> None:
+        """Write atomically (temp file + rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: Path) -> FetchState:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+@dataclass
+class FetchResult:
+    """Everything one fetch produced: raw responses, call log, splits, records."""
+
+    endpoint: str
+    responses: list[ComtradeResponse]
+    calls: list[CallRecord]
+    splits: list[SplitRecord]
+    resumed_responses: list[ComtradeResponse] = field(default_factory=list)
+
+    @property
+    def fetched(self) -> list[Fetched]:
+        """Every raw 200 response of this run, truncated ones included (all carry sha256)."""
+        return [r.fetched for r in self.responses]
+
+    @property
+    def batches(self) -> list[ComtradeResponse]:
+        """Complete (not truncated) responses, resumed ones first: the input to normalisation."""
+        return [r for r in (*self.resumed_responses, *self.responses) if not r.truncated]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [rec for b in self.batches for rec in b.records]
+
+    def metadata(self) -> dict[str, Any]:
+        """Counters for Dagster materialisation metadata (no secrets)."""
+        outcomes = [c.outcome for c in self.calls]
+        return {
+            "comtrade_endpoint": self.endpoint,
+            "comtrade_calls": len(self.calls),
+            "comtrade_calls_ok": outcomes.count("ok"),
+            "comtrade_calls_no_data": outcomes.count("no_data"),
+            "comtrade_calls_truncated_split": outcomes.count("split"),
+            "comtrade_calls_resumed": sum(1 for c in self.calls if c.resumed),
+            "comtrade_records": sum(b.rows for b in self.batches),
+            "comtrade_raw_bytes": sum(len(r.fetched.content) for r in self.responses),
+        }
+
+
+# --------------------------------------------------------------------------- client
+
+
+def api_key_from_env(env_var: str = API_KEY_ENV_VAR) -> str | None:
+    """The subscription key from the environment, or None (preview endpoint)."""
+    value = os.environ.get(env_var, "").strip()
+    return value or None
+
+
+def body_loader_from_store(store_dir: Path) -> Callable[[str], bytes]:
+    """Load a response body by sha256 from a raw-store / snapshot directory (``bodies/``)."""
+    root = Path(store_dir) / "bodies"
+
+    def load(sha256: str) -> bytes:
+        matches = sorted(root.glob(f"{sha256}.*"))
+        if not matches:
+            raise FileNotFoundError(f"no body with sha256 {sha256} under {root}")
+        return matches[0].read_bytes()
+
+    return load
+
+
+class ComtradeClient:
+    """Comtrade data calls through a :class:`SourceClient` (live, record or replay).
+
+    With ``api_key`` set it uses the keyed ``/data/v1/get`` endpoint (cap 100 000), otherwise
+    the no-key preview (cap 500). ``row_cap`` overrides the endpoint's cap (tests only).
+    """
+
+    def __init__(
+        self,
+        source: SourceClient,
+        *,
+        api_key: str | None = None,
+        base_url: str = COMTRADE_BASE_URL,
+        max_url_chars: int = MAX_URL_CHARS,
+        max_codes_per_query: int | None = None,
+        max_periods_per_query: int = 1,
+        row_cap: int | None = None,
+    ) -> None:
+        self.source = source
+        self._api_key = api_key or None
+        self.base_url = base_url
+        self.max_url_chars = max_url_chars
+        self.max_codes_per_query = max_codes_per_query
+        self.max_periods_per_query = max_periods_per_query
+        self.endpoint = Endpoint.DATA if self._api_key else Endpoint.PREVIEW
+        self.cap = row_cap if row_cap is not None else self.endpoint.cap
+        self._error_bodies: dict[str, bytes] = {}
+        self._install_error_capture()
+
+    @classmethod
+    def from_env(
+        cls, source: SourceClient, env_var: str = API_KEY_ENV_VAR, **kwargs: Any
+    ) -> ComtradeClient:
+        """Keyed if ``COMTRADE_API_KEY`` is set, preview otherwise."""
+        return cls(source, api_key=api_key_from_env(env_var), **kwargs)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"ComtradeClient(endpoint={self.endpoint.value}, keyed={self._api_key is not None})"
+
+    # -- planning -------------------------------------------------------------------
+
+    def plan(
+        self, freq: str, periods: Sequence[str], hs_codes: Sequence[str]
+    ) -> list[ComtradeQuery]:
+        """The calls :meth:`fetch` would start with (before any cap-driven split)."""
+        return plan_queries(
+            freq,
+            periods,
+            hs_codes,
+            endpoint=self.endpoint,
+            max_codes_per_query=self.max_codes_per_query,
+            max_periods_per_query=self.max_periods_per_query,
+            max_url_chars=self.max_url_chars,
+            base_url=self.base_url,
+        )
+
+    # -- one call -------------------------------------------------------------------
+
+    def fetch_query(self, query: ComtradeQuery) -> ComtradeResponse:
+        """One HTTP call, no splitting. 429/5xx are retried by the source client."""
+        params = query.params(self.cap)
+        url = query.url(self.endpoint, self.base_url) if self.cap == self.endpoint.cap else str(
+            httpx.URL(self.endpoint.url(query.freq, self.base_url), params=params)
+        )
+        if len(url) >= self.max_url_chars:
+            raise ComtradeParamError(
+                f"URL of {len(url)} characters exceeds the limit of {self.max_url_chars}: "
+                f"{query.describe()}"
+            )
+        headers = {API_KEY_HEADER: self._api_key} if self._api_key else None
+        try:
+            fetched = self.source.get(
+                self.endpoint.url(query.freq, self.base_url), params=params, headers=headers
+            )
+        except HTTPStatusError as exc:
+            raise self._status_error(exc, url) from None
+        count, records, elapsed = parse_envelope(fetched.content, fetched.url)
+        truncated = max(count, len(records)) >= self.cap
+        return ComtradeResponse(query, fetched, count, records, elapsed, truncated)
+
+    # -- a whole plan -----------------------------------------------------------------
+
+    def fetch(
+        self,
+        freq: str,
+        periods: Sequence[str],
+        hs_codes: Sequence[str],
+        *,
+        state_path: Path | None = None,
+        body_loader: Callable[[str], bytes] | None = None,
+    ) -> FetchResult:
+        """Plan and run every call for (freq, periods, codes), splitting at the row cap.
+
+        If ``state_path`` names an existing state file (left by a :class:`QuotaExhaustedError`),
+        the fetch resumes from it: only pending calls are made. Records of the calls completed
+        before are loaded with ``body_loader`` (e.g. :func:`body_loader_from_store` on the raw
+        store) when given. On quota exhaustion the state is written to ``state_path`` (if set)
+        and carried on the exception; on success the state file is removed.
+        """
+        if state_path is not None and Path(state_path).exists():
+            state = FetchState.read(Path(state_path))
+            return self.resume(state, state_path=state_path, body_loader=body_loader)
+        return self.run(self.plan(freq, periods, hs_codes), state_path=state_path)
+
+    def resume(
+        self,
+        state: FetchState,
+        *,
+        state_path: Path | None = None,
+        body_loader: Callable[[str], bytes] | None = None,
+    ) -> FetchResult:
+        """Continue a fetch interrupted by :class:`QuotaExhaustedError`."""
+        if state.endpoint != self.endpoint.value:
+            raise ComtradeError(
+                f"state was recorded on the {state.endpoint!r} endpoint, this client uses "
+                f"{self.endpoint.value!r}"
+            )
+        resumed: list[ComtradeResponse] = []
+        if body_loader is not None:
+            for call in state.completed:
+                if call.outcome == "split":
+                    continue
+                content = body_loader(call.sha256)
+                count, records, elapsed = parse_envelope(content, call.url)
+                fake = Fetched(
+                    source=self.source.policy.name, url=call.url, requested_url=call.url,
+                    status=200, headers=httpx.Headers(), content=content, sha256=call.sha256,
+                    fetched_at="", replayed=True,
+                )
+                resumed.append(ComtradeResponse(call.query, fake, count, records, elapsed, False))
+        return self.run(
+            state.pending,
+            state_path=state_path,
+            prior_calls=state.completed,
+            prior_splits=state.splits,
+            resumed_responses=resumed,
+        )
+
+    def run(
+        self,
+        queries: Sequence[ComtradeQuery],
+        *,
+        state_path: Path | None = None,
+        prior_calls: Sequence[CallRecord] = (),
+        prior_splits: Sequence[SplitRecord] = (),
+        resumed_responses: Sequence[ComtradeResponse] = (),
+    ) -> FetchResult:
+        """Run explicit queries in order, splitting truncated ones depth-first."""
+        queue: deque[ComtradeQuery] = deque(queries)
+        calls: list[CallRecord] = list(prior_calls)
+        splits: list[SplitRecord] = list(prior_splits)
+        responses: list[ComtradeResponse] = []
+        while queue:
+            query = queue.popleft()
+            try:
+                resp = self.fetch_query(query)
+            except _QuotaSignal as sig:
+                state = FetchState(self.endpoint.value, calls, splits, [query, *queue])
+                if state_path is not None:
+                    state.write(Path(state_path))
+                done = sum(1 for c in calls if c.outcome != "split")
+                where = f"; state written to {state_path}" if state_path is not None else ""
+                raise QuotaExhaustedError(
+                    sig.url,
+                    f"Comtrade call quota exhausted (HTTP 403: {sig.detail}). {done} calls "
+                    f"completed, {len(state.pending)} pending{where}; rerun after the quota is "
+                    "replenished to resume (ComtradeClient.fetch(state_path=...) or "
+                    ".resume(exc.state))",
+                    state,
+                    retry_after_s=sig.retry_after_s,
+                    state_path=Path(state_path) if state_path is not None else None,
+                ) from None
+            responses.append(resp)
+            if resp.truncated:
+                try:
+                    dimension, children = split_query(query)
+                except ComtradeParamError:
+                    raise UnsplittableQueryError(
+                        resp.source_url,
+                        f"{resp.rows} rows returned = the row cap of {self.cap} for a query that "
+                        f"cannot be split further ({query.describe()}); the answer is truncated. "
+                        "Use an API key (keyed cap 100 000) or the bulk files",
+                    ) from None
+                calls.append(
+                    CallRecord(query, resp.source_url, "split", resp.rows, resp.count,
+                               resp.raw_sha256)
+                )
+                splits.append(SplitRecord(query, dimension, resp.rows, self.cap, children))
+                queue.extendleft(reversed(children))
+            else:
+                outcome = "ok" if resp.rows else "no_data"
+                calls.append(
+                    CallRecord(query, resp.source_url, outcome, resp.rows, resp.count,
+                               resp.raw_sha256)
+                )
+        if state_path is not None and Path(state_path).exists():
+            Path(state_path).unlink()
+        return FetchResult(self.endpoint.value, responses, calls, splits, list(resumed_responses))
+
+    # -- errors ---------------------------------------------------------------------
+
+    def _install_error_capture(self) -> None:
+        """Keep the (small) body of 4xx answers so 401/403 errors can quote Comtrade.
+
+        The shared client raises on 4xx without the body; a response hook on its httpx client
+        reads it first. Best effort: without the hook the errors just lack Comtrade's message.
+        """
+        http = getattr(self.source, "_http", None)
+        if not isinstance(http, httpx.Client):
+            return
+
+        def capture(response: httpx.Response) -> None:
+            if response.status_code in (401, 403):
+                response.read()
+                self._error_bodies[str(response.request.url)] = response.content[:2000]
+
+        hooks = dict(http.event_hooks)
+        hooks["response"] = [*hooks.get("response", []), capture]
+        http.event_hooks = hooks
+
+    def _status_error(self, exc: HTTPStatusError, url: str) -> Exception:
+        body = b""
+        for seen_url in list(self._error_bodies):
+            if seen_url.split("?")[0] == url.split("?")[0]:
+                body = self._error_bodies.pop(seen_url)
+        detail = _apim_message(body)
+        if exc.status == 403:
+            return _QuotaSignal(url, detail or "Forbidden", _quota_reset_seconds(detail))
+        if exc.status == 401:
+            hint = (
+                f"set {API_KEY_ENV_VAR} to a valid Comtrade subscription key"
+                if self._api_key is None
+                else f"the key in {API_KEY_ENV_VAR} was refused"
+            )
+            return ComtradeAuthError(
+                url, f"HTTP 401 unauthorised ({detail or 'invalid subscription key'}); {hint}"
+            )
+        return ComtradeAPIError(url, f"HTTP {exc.status}" + (f": {detail}" if detail else ""))
+
+
+class _QuotaSignal(ComtradeError):
+    def __init__(self, url: str, detail: str, retry_after_s: float | None) -> None:
+        self.url = url
+        self.detail = detail
+        self.retry_after_s = retry_after_s
+        super().__init__(detail)
+
+
+def _apim_message(body: bytes) -> str:
+    """Azure APIM error body ``{"statusCode":403,"message":"..."}`` -> message."""
+    if not body:
+        return ""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return " ".join(text.split())[:200]
+    if isinstance(parsed, dict):
+        for key in ("message", "error", "Message"):
+            if parsed.get(key):
+                return str(parsed[key])
+    return text[:200]
+
+
+def _quota_reset_seconds(message: str) -> float | None:
+    """"Quota will be replenished in 03:14:17." -> 11657.0"""
+    m = re.search(r"replenished in (\d+):(\d\d):(\d\d)", message)
+    if not m:
+        return None
+    h, mi, s = (int(g) for g in m.groups())
+    return float(h * 3600 + mi * 60 + s)
