@@ -1,7 +1,5 @@
 """The reader snapshot analysts open: labelled, then copied + atomically renamed."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -40,7 +38,7 @@ def build_publish_asset(upstream: list) -> dg.AssetsDefinition:
     def reader_snapshot(
         context: dg.AssetExecutionContext, warehouse: Warehouse
     ) -> dg.MaterializeResult:
-        out = publish_reader(warehouse, context.run_id)
+        out = publish_reader(warehouse, context.run.run_id)
         counts = out["counts"]
         table = "\n".join(f"| {t} | {n} |" for t, n in counts.items())
         return dg.MaterializeResult(

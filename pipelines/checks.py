@@ -1,7 +1,5 @@
 """Asset checks shared by every warehouse table: keys unique, required columns, row counts."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 import dagster as dg

@@ -21,6 +21,8 @@ import duckdb
 from pipelines.settings import REPO_ROOT, load_settings
 
 MANIFEST = REPO_ROOT / "snapshot" / "manifest.json"
+# Dagster's console logger prints every event; the demo prints its own one-line-per-run summary.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def run_main_job(instance: dg.DagsterInstance | None = None, out=sys.stdout) -> 
         except dg.DagsterInvariantViolationError:
             continue  # that part of the pipeline is not built yet
         started = time.monotonic()
-        result = job.execute_in_process(instance=instance, tags=step.tags(), raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, tags=step.tags(), raise_on_error=False, run_config=QUIET
+        )
         failed_checks = [
             f"{e.asset_check_evaluation_data.asset_key.to_user_string()}:"
             f"{e.asset_check_evaluation_data.check_name}"

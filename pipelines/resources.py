@@ -1,7 +1,5 @@
 """Dagster resources: the HTTP sources and the warehouse."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

@@ -224,8 +224,9 @@ def validate_query_params(
         if f not in FLOWS:
             raise ComtradeParamError(f"flow {f!r} is not supported: expected one of {FLOWS}")
     if isinstance(reporter_code, bool) or not isinstance(reporter_code, int) or reporter_code <= 0:
-        raise ComtradeParamError(f"reporter code must be a positive Comtrade area code, got "
-                                 f"{reporter_code!r}")
+        raise ComtradeParamError(
+            f"reporter code must be a positive Comtrade area code, got {reporter_code!r}"
+        )
     for name, values in (("period", periods), ("HS code", hs_codes), ("flow", flows)):
         if len(set(values)) != len(values):
             raise ComtradeParamError(f"duplicate {name} in {list(values)}")
@@ -451,11 +452,14 @@ class FetchState:
     completed: list[CallRecord] = field(default_factory=list)
     splits: list[SplitRecord] = field(default_factory=list)
     pending: list[ComtradeQuery] = field(default_factory=list)
+    #: What was asked for: ``{"freq", "periods", "hs_codes"}`` (canonical), if known.
+    request: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": 1,
             "endpoint": self.endpoint,
+            "request": self.request,
             "completed": [c.to_dict() for c in self.completed],
             "splits": [s.to_dict() for s in self.splits],
             "pending": [q.to_dict() for q in self.pending],
@@ -470,6 +474,7 @@ class FetchState:
             completed=[CallRecord.from_dict(c, resumed=True) for c in d["completed"]],
             splits=[SplitRecord.from_dict(s) for s in d["splits"]],
             pending=[ComtradeQuery.from_dict(q) for q in d["pending"]],
+            request=d.get("request"),
         )
 
     def write(self, path: Path) -> None:
@@ -527,6 +532,15 @@ class FetchResult:
 # --------------------------------------------------------------------------- client
 
 
+def fetch_request(freq: str, periods: Sequence[str], hs_codes: Sequence[str]) -> dict[str, Any]:
+    """The canonical identity of a fetch (stored in the state file to guard resumes)."""
+    return {
+        "freq": freq,
+        "periods": list(_canonical(periods)),
+        "hs_codes": list(_canonical(hs_codes)),
+    }
+
+
 def api_key_from_env(env_var: str = API_KEY_ENV_VAR) -> str | None:
     """The subscription key from the environment, or None (preview endpoint)."""
     value = os.environ.get(env_var, "").strip()
@@ -572,7 +586,7 @@ class ComtradeClient:
         self.max_periods_per_query = max_periods_per_query
         self.endpoint = Endpoint.DATA if self._api_key else Endpoint.PREVIEW
         self.cap = row_cap if row_cap is not None else self.endpoint.cap
-        self._error_bodies: dict[str, bytes] = {}
+        self._error_body = b""
         self._install_error_capture()
 
     @classmethod
@@ -607,19 +621,17 @@ class ComtradeClient:
     def fetch_query(self, query: ComtradeQuery) -> ComtradeResponse:
         """One HTTP call, no splitting. 429/5xx are retried by the source client."""
         params = query.params(self.cap)
-        url = query.url(self.endpoint, self.base_url) if self.cap == self.endpoint.cap else str(
-            httpx.URL(self.endpoint.url(query.freq, self.base_url), params=params)
-        )
+        endpoint_url = self.endpoint.url(query.freq, self.base_url)
+        url = str(httpx.URL(endpoint_url, params=params))
         if len(url) >= self.max_url_chars:
             raise ComtradeParamError(
                 f"URL of {len(url)} characters exceeds the limit of {self.max_url_chars}: "
                 f"{query.describe()}"
             )
         headers = {API_KEY_HEADER: self._api_key} if self._api_key else None
+        self._error_body = b""
         try:
-            fetched = self.source.get(
-                self.endpoint.url(query.freq, self.base_url), params=params, headers=headers
-            )
+            fetched = self.source.get(endpoint_url, params=params, headers=headers)
         except HTTPStatusError as exc:
             raise self._status_error(exc, url) from None
         count, records, elapsed = parse_envelope(fetched.content, fetched.url)
@@ -645,10 +657,17 @@ class ComtradeClient:
         store) when given. On quota exhaustion the state is written to ``state_path`` (if set)
         and carried on the exception; on success the state file is removed.
         """
+        request = fetch_request(freq, periods, hs_codes)
         if state_path is not None and Path(state_path).exists():
             state = FetchState.read(Path(state_path))
+            if state.request is not None and state.request != request:
+                raise ComtradeError(
+                    f"state file {state_path} belongs to another request "
+                    f"({state.request['freq']} {state.request['periods']}); remove it or pass "
+                    "the same periods and codes"
+                )
             return self.resume(state, state_path=state_path, body_loader=body_loader)
-        return self.run(self.plan(freq, periods, hs_codes), state_path=state_path)
+        return self.run(self.plan(freq, periods, hs_codes), state_path=state_path, request=request)
 
     def resume(
         self,
@@ -671,14 +690,21 @@ class ComtradeClient:
                 content = body_loader(call.sha256)
                 count, records, elapsed = parse_envelope(content, call.url)
                 fake = Fetched(
-                    source=self.source.policy.name, url=call.url, requested_url=call.url,
-                    status=200, headers=httpx.Headers(), content=content, sha256=call.sha256,
-                    fetched_at="", replayed=True,
+                    source=self.source.policy.name,
+                    url=call.url,
+                    requested_url=call.url,
+                    status=200,
+                    headers=httpx.Headers(),
+                    content=content,
+                    sha256=call.sha256,
+                    fetched_at="",
+                    replayed=True,
                 )
                 resumed.append(ComtradeResponse(call.query, fake, count, records, elapsed, False))
         return self.run(
             state.pending,
             state_path=state_path,
+            request=state.request,
             prior_calls=state.completed,
             prior_splits=state.splits,
             resumed_responses=resumed,
@@ -689,6 +715,7 @@ class ComtradeClient:
         queries: Sequence[ComtradeQuery],
         *,
         state_path: Path | None = None,
+        request: dict[str, Any] | None = None,
         prior_calls: Sequence[CallRecord] = (),
         prior_splits: Sequence[SplitRecord] = (),
         resumed_responses: Sequence[ComtradeResponse] = (),
@@ -703,7 +730,9 @@ class ComtradeClient:
             try:
                 resp = self.fetch_query(query)
             except _QuotaSignal as sig:
-                state = FetchState(self.endpoint.value, calls, splits, [query, *queue])
+                state = FetchState(
+                    self.endpoint.value, calls, splits, [query, *queue], request=request
+                )
                 if state_path is not None:
                     state.write(Path(state_path))
                 done = sum(1 for c in calls if c.outcome != "split")
@@ -730,16 +759,18 @@ class ComtradeClient:
                         "Use an API key (keyed cap 100 000) or the bulk files",
                     ) from None
                 calls.append(
-                    CallRecord(query, resp.source_url, "split", resp.rows, resp.count,
-                               resp.raw_sha256)
+                    CallRecord(
+                        query, resp.source_url, "split", resp.rows, resp.count, resp.raw_sha256
+                    )
                 )
                 splits.append(SplitRecord(query, dimension, resp.rows, self.cap, children))
                 queue.extendleft(reversed(children))
             else:
                 outcome = "ok" if resp.rows else "no_data"
                 calls.append(
-                    CallRecord(query, resp.source_url, outcome, resp.rows, resp.count,
-                               resp.raw_sha256)
+                    CallRecord(
+                        query, resp.source_url, outcome, resp.rows, resp.count, resp.raw_sha256
+                    )
                 )
         if state_path is not None and Path(state_path).exists():
             Path(state_path).unlink()
@@ -760,18 +791,14 @@ class ComtradeClient:
         def capture(response: httpx.Response) -> None:
             if response.status_code in (401, 403):
                 response.read()
-                self._error_bodies[str(response.request.url)] = response.content[:2000]
+                self._error_body = response.content[:2000]
 
         hooks = dict(http.event_hooks)
         hooks["response"] = [*hooks.get("response", []), capture]
         http.event_hooks = hooks
 
     def _status_error(self, exc: HTTPStatusError, url: str) -> Exception:
-        body = b""
-        for seen_url in list(self._error_bodies):
-            if seen_url.split("?")[0] == url.split("?")[0]:
-                body = self._error_bodies.pop(seen_url)
-        detail = _apim_message(body)
+        detail = _apim_message(self._error_body)
         if exc.status == 403:
             return _QuotaSignal(url, detail or "Forbidden", _quota_reset_seconds(detail))
         if exc.status == 401:
@@ -811,7 +838,7 @@ def _apim_message(body: bytes) -> str:
 
 
 def _quota_reset_seconds(message: str) -> float | None:
-    """"Quota will be replenished in 03:14:17." -> 11657.0"""
+    """ "Quota will be replenished in 03:14:17." -> 11657.0"""
     m = re.search(r"replenished in (\d+):(\d\d):(\d\d)", message)
     if not m:
         return None

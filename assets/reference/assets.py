@@ -1,7 +1,5 @@
 """Reference dimensions: dim_mineral, dim_hs_code, dim_country (group ``reference``)."""
 
-from __future__ import annotations
-
 import hashlib
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +14,7 @@ from assets.reference.parse import (
     parse_hs_reference,
     validate_hs_map,
 )
-from assets.reference.policy import COMTRADE_REF_POLICY, fetch_reference_files
+from assets.reference.policy import COMTRADE_REF_POLICY, REFERENCE_URLS
 from pipelines.checks import table_checks
 from pipelines.http import Fetched
 from pipelines.metadata import preview_md
@@ -51,11 +49,11 @@ def _provenance(
     "warehouse/reference/critical_minerals.csv.",
 )
 def dim_mineral(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    df = load_minerals_csv(MINERALS_CSV)
+    df = load_minerals_csv(MINERALS_CSV).rename({"group": "mineral_group"})
     df = _provenance(
         df, "warehouse/reference/critical_minerals.csv", None, None, _sha256_file(MINERALS_CSV)
     )
-    res = warehouse.store().replace_partition("dim_mineral", df, run_id=context.run_id)
+    res = warehouse.store().replace_partition("dim_mineral", df, run_id=context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "rows": res.inserted,
@@ -66,9 +64,37 @@ def dim_mineral(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
     )
 
 
-def _fetch_refs(http: HttpSources) -> tuple[dict[str, Fetched], dict[str, int]]:
+def _with_validation_flag(mapping: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """All mapped rows, with validated = the code exists in its edition's reference list."""
+    key = ["hs6", "edition", "mineral_id"]
+    ok = found.select(
+        *key,
+        pl.col("description").alias("official_description"),
+        "standard_unit",
+        pl.lit(True).alias("validated"),
+    )
+    return (
+        mapping.join(ok, on=key, how="left")
+        .select(
+            "hs6",
+            pl.col("edition").alias("hs_edition"),
+            "mineral_id",
+            "stage",
+            "specificity",
+            "description",
+            "official_description",
+            "standard_unit",
+            pl.col("validated").fill_null(False),
+            pl.col("note").alias("map_note"),
+        )
+        .sort("mineral_id", "hs6", "hs_edition")
+    )
+
+
+def _fetch_refs(http: HttpSources, keys: list[str]) -> tuple[dict[str, Fetched], dict[str, int]]:
+    """Fetch the named Comtrade reference files (keys of REFERENCE_URLS) through the client."""
     with http.client(COMTRADE_REF_POLICY) as client:
-        files = fetch_reference_files(client)
+        files = {k: client.get(REFERENCE_URLS[k]) for k in keys}
         return files, client.stats.as_metadata()
 
 
@@ -84,16 +110,18 @@ def _fetch_refs(http: HttpSources) -> tuple[dict[str, Fetched], dict[str, int]]:
 def dim_hs_code(
     context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    files, stats = _fetch_refs(http)
+    files, stats = _fetch_refs(http, ["H5", "H6"])
     refs = {}
     for edition in ("H5", "H6"):
-        f = files[f"{edition}.json"]
+        f = files[edition]
         refs[edition] = parse_hs_reference(f.content, edition, f.url)
     mapping = load_hs_map_csv(HS_MAP_CSV)
-    validated, problems = validate_hs_map(mapping, refs)
+    minerals = load_minerals_csv(MINERALS_CSV)
+    found, problems = validate_hs_map(mapping, refs, minerals)
+    validated = _with_validation_flag(mapping, found)
     parts = []
     for edition in ("H5", "H6"):
-        f = files[f"{edition}.json"]
+        f = files[edition]
         parts.append(
             _provenance(
                 validated.filter(pl.col("hs_edition") == edition),
@@ -104,7 +132,7 @@ def dim_hs_code(
             )
         )
     df = pl.concat(parts)
-    res = warehouse.store().replace_partition("dim_hs_code", df, run_id=context.run_id)
+    res = warehouse.store().replace_partition("dim_hs_code", df, run_id=context.run.run_id)
     if problems:
         context.log.error(
             f"{len(problems)} HS codes are absent from their edition: {problems[:10]}"
@@ -134,13 +162,13 @@ def dim_hs_code(
 def dim_country(
     context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    files, stats = _fetch_refs(http)
-    rep, par = files["Reporters.json"], files["partnerAreas.json"]
+    files, stats = _fetch_refs(http, ["reporters", "partners"])
+    rep, par = files["reporters"], files["partners"]
     df = parse_countries(rep.content, par.content, (rep.url, par.url))
     df = _provenance(
         df, "Comtrade Reporters.json + partnerAreas.json", rep.url, rep.fetched_at, rep.sha256
     )
-    res = warehouse.store().replace_partition("dim_country", df, run_id=context.run_id)
+    res = warehouse.store().replace_partition("dim_country", df, run_id=context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "rows": res.inserted,

@@ -1,0 +1,442 @@
+"""Normalise Comtrade final-data records into typed polars frames (shared/research/trade.md §1.11).
+
+Rules applied, in order:
+
+1. **Field names case-insensitively**: ``cifvalue`` / ``cifValue`` / ``CIFValue`` are one field,
+   as are ``isNetWgtEstimated`` / ``isnetWgtEstimated``. A record carrying two spellings of one
+   field with different values is an error.
+2. **Types**: every field is checked and coerced (ints, floats, booleans, codes as strings); a
+   missing required field or a value of the wrong type raises :class:`ComtradeRecordError`
+   naming the URL, the record index and the field.
+3. **Periods**: annual records must carry ``refMonth`` 52 (Comtrade's "annual" marker) and
+   ``period == refYear``; monthly ones ``refMonth`` 1-12 and ``period == YYYYMM``. In the output
+   ``ref_month`` is **null for annual rows** (52 is a marker, not a month).
+4. **Breakdown rows dropped**: only the ``partner2Code == 0``, ``motCode == 0``,
+   ``customsCode == "C00"`` (and ``mosCode`` "0" or absent) slice is kept, so nothing is counted
+   nine times.
+5. **Duplicates removed** on the grain (freq, period, reporter, flow, partner, partner2, cmdCode,
+   customs, mot); the **last** occurrence wins (batches are in fetch order, so the most recently
+   fetched answer), and conflicting duplicates are counted in the stats.
+6. **World separated**: the partner-0 (World) rows go to their own frame (``world``), the partner
+   rows to ``partners``. World is the sum of the partners, so keeping it apart means nothing
+   double counts; the warehouse stores them in separate tables.
+7. ``classificationCode`` is kept as ``hs_edition`` (H5 = HS 2017, H6 = HS 2022...): the data API
+   serves data as reported. ``qty_unit`` is the unit abbreviation, null when Comtrade says N/A
+   (code -1). Null quantities and weights stay null (never 0).
+8. The output is validated at the boundary by a dataframely schema (:class:`TradeFlowSchema`,
+   :class:`WorldTotalSchema`); a row that fails raises :class:`ComtradeRecordError` naming its
+   URL and the failing column/rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import dataframely as dy
+import polars as pl
+
+from assets.comtrade.client import ComtradeError
+
+SOURCE = "comtrade"
+
+#: The 47 fields of a final-data record, in API spelling (trade.md §1.5).
+RECORD_FIELDS: tuple[str, ...] = (
+    "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period", "reporterCode",
+    "reporterISO", "reporterDesc", "flowCode", "flowDesc", "partnerCode", "partnerISO",
+    "partnerDesc", "partner2Code", "partner2ISO", "partner2Desc", "classificationCode",
+    "classificationSearchCode", "isOriginalClassification", "cmdCode", "cmdDesc", "aggrLevel",
+    "isLeaf", "customsCode", "customsDesc", "mosCode", "motCode", "motDesc", "qtyUnitCode",
+    "qtyUnitAbbr", "qty", "isQtyEstimated", "altQtyUnitCode", "altQtyUnitAbbr", "altQty",
+    "isAltQtyEstimated", "netWgt", "isNetWgtEstimated", "grossWgt", "isGrossWgtEstimated",
+    "cifvalue", "fobvalue", "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
+)  # fmt: skip
+
+_CANONICAL = {name.lower(): name for name in RECORD_FIELDS}
+
+#: Grain of a Comtrade final-data row (mosCode is services-only and constant for goods).
+GRAIN: tuple[str, ...] = (
+    "freq", "period", "reporter_code", "flow_code", "partner_code", "partner2_code", "hs6",
+    "customs_code", "mot_code",
+)  # fmt: skip
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "source", "reporter_code", "partner_code", "flow_code", "freq", "period", "ref_year",
+    "ref_month", "hs6", "hs_edition", "primary_value_usd", "cif_value_usd", "fob_value_usd",
+    "net_weight_kg", "qty", "qty_unit", "is_qty_estimated", "is_net_wgt_estimated",
+    "is_reported", "is_aggregate", "legacy_estimation_flag", "raw_sha256", "source_url",
+)  # fmt: skip
+
+
+class ComtradeRecordError(ComtradeError):
+    """A record that cannot be normalised; names the URL, the record and the field."""
+
+    def __init__(self, url: str, field_name: str, message: str, index: int | None = None) -> None:
+        self.url = url
+        self.field = field_name
+        self.index = index
+        where = f"record {index}" if index is not None else "a record"
+        super().__init__(f"[comtrade] {where} field {field_name!r}: {message} (url={url})")
+
+
+class RecordBatch(Protocol):
+    """What normalisation needs from a response (``ComtradeResponse`` satisfies it)."""
+
+    @property
+    def records(self) -> Sequence[Mapping[str, Any]]: ...
+
+    @property
+    def source_url(self) -> str: ...
+
+    @property
+    def raw_sha256(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A plain :class:`RecordBatch` (tests, raw-store re-parses)."""
+
+    records: Sequence[Mapping[str, Any]]
+    source_url: str
+    raw_sha256: str
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class _TradeBase(dy.Schema):
+    source = dy.String(primary_key=True)
+    reporter_code = dy.Int32(primary_key=True, min=1)
+    partner_code = dy.Int32(primary_key=True, min=0)
+    flow_code = dy.String(primary_key=True, regex=r"^(M|X)$")
+    freq = dy.String(primary_key=True, regex=r"^(A|M)$")
+    period = dy.String(primary_key=True, regex=r"^\d{4}(\d{2})?$")
+    ref_year = dy.Int32(nullable=False, min=1962, max=2100)
+    ref_month = dy.Int8(nullable=True, min=1, max=12)
+    hs6 = dy.String(primary_key=True, regex=r"^\d{6}$")
+    hs_edition = dy.String(nullable=False, regex=r"^H[0-9]$")
+    primary_value_usd = dy.Float64(nullable=False, min=0.0, allow_inf=False, allow_nan=False)
+    cif_value_usd = dy.Float64(nullable=True, min=0.0, allow_inf=False, allow_nan=False)
+    fob_value_usd = dy.Float64(nullable=True, min=0.0, allow_inf=False, allow_nan=False)
+    net_weight_kg = dy.Float64(nullable=True, min=0.0, allow_inf=False, allow_nan=False)
+    qty = dy.Float64(nullable=True, min=0.0, allow_inf=False, allow_nan=False)
+    qty_unit = dy.String(nullable=True)
+    is_qty_estimated = dy.Bool(nullable=False)
+    is_net_wgt_estimated = dy.Bool(nullable=False)
+    is_reported = dy.Bool(nullable=False)
+    is_aggregate = dy.Bool(nullable=False)
+    legacy_estimation_flag = dy.Int32(nullable=True)
+    raw_sha256 = dy.String(nullable=False, regex=r"^[0-9a-f]{64}$")
+    source_url = dy.String(nullable=False, min_length=1)
+
+    @dy.rule()
+    def period_matches_freq(cls) -> pl.Expr:
+        return (
+            pl.when(pl.col("freq") == "A")
+            .then((pl.col("period").str.len_chars() == 4) & pl.col("ref_month").is_null())
+            .otherwise((pl.col("period").str.len_chars() == 6) & pl.col("ref_month").is_not_null())
+        )
+
+    @dy.rule()
+    def period_matches_ref_year(cls) -> pl.Expr:
+        return pl.col("period").str.slice(0, 4) == pl.col("ref_year").cast(pl.String)
+
+
+class TradeFlowSchema(_TradeBase):
+    """India x partner x flow x period x HS6 rows (partner 0 / World excluded)."""
+
+    @dy.rule()
+    def partner_is_not_world(cls) -> pl.Expr:
+        return pl.col("partner_code") != 0
+
+
+class WorldTotalSchema(_TradeBase):
+    """The World (partner 0) totals, kept apart so they never add to partner rows."""
+
+    @dy.rule()
+    def partner_is_world(cls) -> pl.Expr:
+        return pl.col("partner_code") == 0
+
+
+_POLARS_SCHEMA: dict[str, Any] = {
+    **{name: col.dtype for name, col in TradeFlowSchema.columns().items()},
+    "partner2_code": pl.Int32,
+    "customs_code": pl.String,
+    "mot_code": pl.Int32,
+}
+
+
+@dataclass
+class NormalisedTrade:
+    """Normalised Comtrade rows: partner rows and World totals, plus what was dropped."""
+
+    partners: pl.DataFrame
+    world: pl.DataFrame
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- coercion
+
+
+def _canonical_record(rec: Mapping[str, Any], url: str, index: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in rec.items():
+        name = _CANONICAL.get(str(key).lower(), str(key))
+        if name in out:
+            prev = out[name]
+            if prev is None:
+                out[name] = value
+            elif value is not None and value != prev:
+                raise ComtradeRecordError(
+                    url,
+                    name,
+                    f"spelled both {spelled[name]!r} ({prev!r}) and {key!r} ({value!r})",
+                    index,
+                )
+            continue
+        out[name] = value
+        spelled[name] = str(key)
+    return out
+
+
+class _Coercer:
+    def __init__(self, rec: Mapping[str, Any], url: str, index: int) -> None:
+        self.rec = rec
+        self.url = url
+        self.index = index
+
+    def _err(self, name: str, message: str) -> ComtradeRecordError:
+        return ComtradeRecordError(self.url, name, message, self.index)
+
+    def _get(self, name: str, required: bool) -> Any:
+        if name not in self.rec:
+            if required:
+                raise self._err(name, "missing")
+            return None
+        value = self.rec[name]
+        if isinstance(value, str) and value.strip() == "" and not required:
+            return None
+        if value is None and required:
+            raise self._err(name, "is null")
+        return value
+
+    def int_(self, name: str, required: bool = True) -> int | None:
+        v = self._get(name, required)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            raise self._err(name, f"expected an integer, got {v!r}")
+        if isinstance(v, int):
+            return v
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, str):
+            try:
+                return int(v.strip())
+            except ValueError:
+                pass
+        raise self._err(name, f"expected an integer, got {v!r}")
+
+    def float_(self, name: str, required: bool = False) -> float | None:
+        v = self._get(name, required)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            raise self._err(name, f"expected a number, got {v!r}")
+        if isinstance(v, int | float):
+            f = float(v)
+        elif isinstance(v, str):
+            try:
+                f = float(v.strip())
+            except ValueError:
+                raise self._err(name, f"expected a number, got {v!r}") from None
+        else:
+            raise self._err(name, f"expected a number, got {v!r}")
+        if math.isnan(f) or math.isinf(f):
+            raise self._err(name, f"expected a finite number, got {v!r}")
+        return f
+
+    def bool_(self, name: str, required: bool = True) -> bool | None:
+        v = self._get(name, required)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, int) and v in (0, 1):
+            return bool(v)
+        if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+            return v.strip().lower() == "true"
+        raise self._err(name, f"expected a boolean, got {v!r}")
+
+    def str_(self, name: str, required: bool = True) -> str | None:
+        v = self._get(name, required)
+        if v is None:
+            return None
+        if not isinstance(v, str):
+            raise self._err(name, f"expected a string, got {type(v).__name__} {v!r}")
+        return v.strip()
+
+
+def _row(rec: Mapping[str, Any], url: str, sha: str, index: int) -> dict[str, Any]:
+    r = _Coercer(_canonical_record(rec, url, index), url, index)
+    freq = r.str_("freqCode")
+    ref_year = r.int_("refYear")
+    ref_month = r.int_("refMonth")
+    period_raw = r._get("period", True)
+    if isinstance(period_raw, int) and not isinstance(period_raw, bool):
+        period = str(period_raw)  # bulk listings serve it as an int
+    else:
+        period = r.str_("period")
+    assert freq is not None and ref_year is not None and ref_month is not None
+    if freq == "A":
+        if ref_month != 52:
+            raise r._err("refMonth", f"annual record must carry refMonth 52, got {ref_month}")
+        if period != str(ref_year):
+            raise r._err("period", f"annual period {period!r} does not match refYear {ref_year}")
+        month: int | None = None
+    elif freq == "M":
+        if not 1 <= ref_month <= 12:
+            raise r._err("refMonth", f"monthly record must carry refMonth 1-12, got {ref_month}")
+        if period != f"{ref_year}{ref_month:02d}":
+            raise r._err(
+                "period", f"monthly period {period!r} does not match {ref_year}/{ref_month}"
+            )
+        month = ref_month
+    else:
+        raise r._err("freqCode", f"expected 'A' or 'M', got {freq!r}")
+    cmd = r.str_("cmdCode")
+    assert cmd is not None
+    if not (len(cmd) == 6 and cmd.isdigit()):
+        raise r._err("cmdCode", f"expected a 6-digit HS6 code, got {cmd!r}")
+    flow = r.str_("flowCode")
+    if flow not in ("M", "X"):
+        raise r._err("flowCode", f"expected 'M' or 'X', got {flow!r}")
+    mos = r._get("mosCode", False)
+    unit_code = r.int_("qtyUnitCode", required=False)
+    unit = r.str_("qtyUnitAbbr", required=False)
+    if unit_code == -1 or (unit is not None and unit.upper() == "N/A"):
+        unit = None
+    return {
+        "source": SOURCE,
+        "reporter_code": r.int_("reporterCode"),
+        "partner_code": r.int_("partnerCode"),
+        "flow_code": flow,
+        "freq": freq,
+        "period": period,
+        "ref_year": ref_year,
+        "ref_month": month,
+        "hs6": cmd,
+        "hs_edition": r.str_("classificationCode"),
+        "primary_value_usd": r.float_("primaryValue", required=True),
+        "cif_value_usd": r.float_("cifvalue"),
+        "fob_value_usd": r.float_("fobvalue"),
+        "net_weight_kg": r.float_("netWgt"),
+        "qty": r.float_("qty"),
+        "qty_unit": unit,
+        "is_qty_estimated": r.bool_("isQtyEstimated"),
+        "is_net_wgt_estimated": r.bool_("isNetWgtEstimated"),
+        "is_reported": r.bool_("isReported"),
+        "is_aggregate": r.bool_("isAggregate"),
+        "legacy_estimation_flag": r.int_("legacyEstimationFlag", required=False),
+        "raw_sha256": sha,
+        "source_url": url,
+        "partner2_code": r.int_("partner2Code"),
+        "customs_code": r.str_("customsCode"),
+        "mot_code": r.int_("motCode"),
+        "_mos_ok": mos is None or str(mos).strip() in ("0", ""),
+    }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _validate(schema: type[dy.Schema], df: pl.DataFrame) -> pl.DataFrame:
+    good, failure = schema.filter(df)
+    counts = failure.counts()
+    if not counts:
+        return good
+    details = failure.details()
+    rules = [c for c in details.columns if c in counts]
+    first = details.row(0, named=True)
+    bad = [rule for rule in rules if first[rule] == "invalid"] or rules
+    rule = bad[0]
+    column = rule.split("|", 1)[0] if "|" in rule else rule
+    value = first.get(column, None) if column in first else None
+    shown = f" value {value!r}" if column in first else ""
+    raise ComtradeRecordError(
+        str(first.get("source_url")),
+        column,
+        f"fails {schema.__name__} rule {rule!r}{shown} "
+        f"(hs6={first.get('hs6')}, period={first.get('period')}, "
+        f"partner={first.get('partner_code')}, flow={first.get('flow_code')}); "
+        f"{sum(counts.values())} rule failures in all: {counts}",
+    )
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def normalise_batches(
+    batches: Iterable[RecordBatch], *, keep_order: bool = False
+) -> NormalisedTrade:
+    """Normalise the records of several responses (in fetch order) into partner and World frames.
+
+    Output rows are sorted by (freq, period, flow_code, hs6, partner_code) unless ``keep_order``.
+    """
+    rows: list[dict[str, Any]] = []
+    records_in = 0
+    for batch in batches:
+        for i, rec in enumerate(batch.records):
+            if not isinstance(rec, Mapping):
+                raise ComtradeRecordError(batch.source_url, "*", "record is not an object", i)
+            rows.append(_row(rec, batch.source_url, batch.raw_sha256, i))
+            records_in += 1
+    schema = {**_POLARS_SCHEMA, "_mos_ok": pl.Boolean}
+    df = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+    classic = (
+        (pl.col("partner2_code") == 0)
+        & (pl.col("mot_code") == 0)
+        & (pl.col("customs_code") == "C00")
+        & pl.col("_mos_ok")
+    )
+    kept = df.filter(classic)
+    breakdown_dropped = df.height - kept.height
+
+    value_cols = [
+        c for c in OUTPUT_COLUMNS if c not in GRAIN and c not in ("raw_sha256", "source_url")
+    ]
+    distinct_versions = kept.unique(subset=[*GRAIN, *value_cols]).height
+    deduped = kept.unique(subset=list(GRAIN), keep="last", maintain_order=True)
+    duplicates_dropped = kept.height - deduped.height
+    conflicting = distinct_versions - deduped.height
+
+    out = deduped.select(OUTPUT_COLUMNS)
+    if not keep_order:
+        out = out.sort(["freq", "period", "flow_code", "hs6", "partner_code"])
+    partners = _validate(TradeFlowSchema, out.filter(pl.col("partner_code") != 0))
+    world = _validate(WorldTotalSchema, out.filter(pl.col("partner_code") == 0))
+    stats = {
+        "records_in": records_in,
+        "breakdown_rows_dropped": breakdown_dropped,
+        "duplicates_dropped": duplicates_dropped,
+        "conflicting_duplicates": conflicting,
+        "partner_rows": partners.height,
+        "world_rows": world.height,
+    }
+    return NormalisedTrade(partners=partners, world=world, stats=stats)
+
+
+def normalise_records(
+    records: Sequence[Mapping[str, Any]], *, source_url: str, raw_sha256: str
+) -> NormalisedTrade:
+    """Normalise the records of one response."""
+    return normalise_batches([Batch(records, source_url, raw_sha256)])
+
+
+def empty_trade_frame() -> pl.DataFrame:
+    """An empty frame with the output schema (for partitions with no data)."""
+    return TradeFlowSchema.create_empty()

@@ -1,0 +1,489 @@
+"""Parse one PIB release page into a :class:`Release` (shared/research/pib.md §2).
+
+:func:`parse_release` is pure: bytes (or text) in, a typed record out. It understands
+
+* the current ``PressReleasePage.aspx`` template (title in ``<h1 id="Titleh2">``) and older pages
+  (``<h2 id="Titleh2">``, body wrapped in ``div.Section1``/``div.WordSection1``);
+* the mobile template ``PressReleseDetailm.aspx`` (ids prefixed ``ctl00_ContentPlaceHolder1_``)
+  and the detail template (``ContentPlaceHolder1_``): every lookup is "id ends with";
+* pages whose body is only in the hidden ``input[id$=ltrDescriptionn]`` (IframePage style; the
+  value is the HTML-escaped body);
+* the event/festival layout without ``PrDateTime`` (date in ``FooterEventText``, PRID in
+  ``ReleaseIdEvent``);
+* Hindi and other-language pages (the date is found by its own pattern, not by the "Posted On:"
+  label, which is "प्रविष्टि तिथि:" in Hindi).
+
+The body is read from the content container only: the children after the heading and date up
+to the release-id / visitor-counter / translations tail, so the hidden ``PdfDiv`` copy, the
+``__VIEWSTATE`` noise, the visitor counter, sign-off codes ("RKJ/M"), ``****`` lines, pasted
+"Release ID ... | Visitor Counter ..." footers and embedded tweets never reach the text. Tables
+are kept (HTML and flattened rows). ``get_text()`` is never called on the whole page.
+
+Failures raise :class:`~assets.pib.errors.PibParseError` subclasses naming PRID, URL and element:
+:class:`ReleaseErrorPage` for PIB's HTTP-200 "Untitled Page", :class:`EmptyReleaseError` for a
+withdrawn/empty release, plain :class:`PibParseError` for a page without its container or
+without a title, ministry or date.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.element import Declaration, Doctype, ProcessingInstruction
+
+from assets.pib.errors import EmptyReleaseError, PibParseError, ReleaseErrorPage
+from assets.pib.markup import clean_text, is_error_page, prid_in, soup_of
+from pipelines.http import Fetched, SourceClient
+
+IST = ZoneInfo("Asia/Kolkata")
+RELEASE_URL = "https://www.pib.gov.in/PressReleasePage.aspx?PRID={prid}&reg=3&lang=1"
+CONTAINER = "div.innner-page-main-about-us-content-right-part"  # sic: triple "n"
+
+# "30 SEP 2026 3:15PM by PIB Delhi"; no anchor on the label (Hindi pages use another one).
+_DATE_RE = re.compile(
+    r"(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])(?:\s+by\s+([^|()]+))?"
+)
+_MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+_SIGNOFF_RE = re.compile(r"^[A-Z]{1,6}(/[A-Z]{1,6})+/?$")
+_STARS_RE = re.compile(r"^[*\s]+$")
+_RELEASE_ID_LINE_RE = re.compile(r"^\(?\s*(release\s*id|रिलीज़\s*आईडी)\s*:?\s*\d+", re.IGNORECASE)
+_TWEET_HREF_RE = re.compile(r"(twitter\.com|x\.com)/[^/]+/status(es)?/\d+", re.IGNORECASE)
+_GENERIC_TITLES = {
+    "press release page | press information bureau",
+    "press release: press information bureau",
+    "press release:",
+}
+
+# Container children that end the body (the page tail) ...
+_STOP_IDS = ("reel_pic", "ReleaseId", "lblViews", "lblRefPhoto", "RelLink",
+             "ReleaseIdEvent", "lblViewsEvent", "FooterEventText")
+_STOP_CLASSES = {"ReleaseLang", "BackgroundRelease", "RelTag"}
+# ... and children that are page furniture, not body.
+_SKIP_IDS = ("MinistryName", "lg_g", "PrDateTime", "hydpermid", "hydphotoUrl", "Subtitleh3",
+             "Titleh2")
+_SKIP_CLASSES = {"event-heading-background", "pt20", "MinistryNameSubhead",
+                 "ReleaseDateSubHeaddateTime", "log_oo", "clear"}
+_SKIP_TAGS = {"script", "style", "noscript", "input", "select", "button", "iframe", "link",
+              "meta", "form", "img"}
+_BLOCK_TAGS = {"p", "div", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+               "section", "article", "center", "pre", "dl", "dt", "dd", "hr", "table", "tr"}
+
+
+# --------------------------------------------------------------------------- records
+
+
+class Translation(NamedTuple):
+    """A link in ``div.ReleaseLang``: the other-language release and its label ("हिन्दी")."""
+
+    prid: int
+    language: str
+
+
+@dataclass(frozen=True)
+class ReleaseTable:
+    """A ``<table>`` of the body: its HTML and its cell texts row by row."""
+
+    html: str
+    rows: list[list[str]]
+
+
+@dataclass
+class Release:
+    """One parsed PIB release."""
+
+    prid: int
+    url: str
+    ministry: str
+    title: str
+    subtitles: list[str]
+    posted_at: datetime  # timezone-aware, Asia/Kolkata
+    office: str | None  # "PIB Delhi"
+    language: str  # "en", "hi", ... inferred from the title's script
+    paragraphs: list[str]
+    tables: list[ReleaseTable] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    translations: list[Translation] = field(default_factory=list)
+    views: int | None = None
+    template: str = "page"  # page | mobile | detail | iframe | event
+    title_tag: str | None = None  # h1 (2026 template) or h2 (older pages)
+    tweets_removed: int = 0
+
+    @property
+    def body_text(self) -> str:
+        """Paragraphs joined by blank lines (tables flattened in place as ``a | b`` rows)."""
+        return "\n\n".join(self.paragraphs)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def release_url(prid: int) -> str:
+    """The canonical English PIB Delhi page of a release."""
+    return RELEASE_URL.format(prid=int(prid))
+
+
+def fetch_release_page(client: SourceClient, prid: int) -> Fetched:
+    """GET the release page (redirects and cookies handled by the client)."""
+    return client.get(release_url(prid))
+
+
+def fetch_release(client: SourceClient, prid: int) -> tuple[Fetched, Release]:
+    """Fetch and parse one release. Parse errors propagate (the raw page is in the raw store)."""
+    fetched = fetch_release_page(client, prid)
+    return fetched, parse_release(fetched.content, fetched.url, prid)
+
+
+def parse_release(html: bytes | str, url: str, prid_hint: int | None = None) -> Release:
+    """Parse a release page. See the module docstring for what is handled and raised."""
+    soup = soup_of(html)
+    url_prid = prid_in(url)
+    expected = prid_hint if prid_hint is not None else url_prid
+
+    if is_error_page(soup):
+        raise ReleaseErrorPage(
+            expected, url, "title",
+            "PIB error page ('Untitled Page': the page is not available at present), HTTP 200",
+        )
+    container = soup.select_one(CONTAINER)
+    if container is None:
+        raise PibParseError(expected, url, CONTAINER,
+                            f"missing element {CONTAINER} (the release content container)")
+
+    prid = _page_prid(soup, container) or url_prid or prid_hint
+    if prid is None:
+        raise PibParseError(expected, url, "input[id$=hydpermid]", "no PRID on page or in URL")
+    if prid_hint is not None and prid != prid_hint:
+        raise PibParseError(prid_hint, url, "input[id$=hydpermid]",
+                            f"page is PRID {prid}, expected PRID {prid_hint}")
+
+    ministry = _text_of(container.select_one('[id$="MinistryName"]'))
+    title_el = container.select_one('[id$="Titleh2"]') or soup.select_one('[id$="Titleh2"]')
+    title = _text_of(title_el) or _fallback_title(soup)
+    sub_el = soup.select_one('[id$="ltrSubtitle"]') or soup.select_one('[id$="Subtitleh3"]')
+    subtitles = _split_on_br(sub_el) if sub_el else []
+
+    template = _template_of(container)
+    tweets = _remove_tweets(container)
+    elements = _body_elements(container)
+    paragraphs, tables = _extract(elements)
+    image_root: Tag = container
+    if not paragraphs:
+        desc = soup.select_one('input[id$="ltrDescriptionn"]')
+        if desc is not None and (desc.get("value") or "").strip():
+            fragment = _description_fragment(str(desc.get("value")))
+            tweets += _remove_tweets(fragment)
+            paragraphs, tables = _extract(list(fragment.children))
+            image_root = fragment
+            template = "iframe"
+
+    if not title and not paragraphs:
+        raise EmptyReleaseError(prid, url, "[id$=Titleh2]",
+                                "empty release: title and body are empty (withdrawn?)")
+    if not title:
+        raise PibParseError(prid, url, "[id$=Titleh2]", "missing title ([id$=Titleh2], "
+                            "meta og:title and input ltrTitlee are all empty)")
+    if not ministry:
+        raise PibParseError(prid, url, "[id$=MinistryName]")
+
+    date_el = soup.select_one('[id$="PrDateTime"]')
+    if date_el is None:
+        date_el = soup.select_one('[id$="FooterEventText"]')
+        if date_el is not None and template == "page":
+            template = "event"
+    posted = _posted(date_el)
+    if posted is None:
+        raise PibParseError(prid, url, "[id$=PrDateTime]",
+                            "missing or unreadable date ([id$=PrDateTime] / [id$=FooterEventText])")
+    posted_at, office = posted
+
+    return Release(
+        prid=prid,
+        url=url,
+        ministry=ministry,
+        title=title,
+        subtitles=subtitles,
+        posted_at=posted_at,
+        office=office,
+        language=infer_language(title or " ".join(paragraphs[:2])),
+        paragraphs=paragraphs,
+        tables=tables,
+        images=_images(image_root, url),
+        translations=_translations(soup, prid),
+        views=_views(soup),
+        template=template,
+        title_tag=title_el.name if isinstance(title_el, Tag) and _text_of(title_el) else None,
+        tweets_removed=tweets,
+    )
+
+
+# --------------------------------------------------------------------------- language
+
+
+_SCRIPT_LANG = (
+    ((0x0900, 0x097F), "hi"),  # Devanagari (PIB Delhi: Hindi)
+    ((0x0980, 0x09FF), "bn"),
+    ((0x0A00, 0x0A7F), "pa"),
+    ((0x0A80, 0x0AFF), "gu"),
+    ((0x0B00, 0x0B7F), "or"),
+    ((0x0B80, 0x0BFF), "ta"),
+    ((0x0C00, 0x0C7F), "te"),
+    ((0x0C80, 0x0CFF), "kn"),
+    ((0x0D00, 0x0D7F), "ml"),
+    ((0x0600, 0x06FF), "ur"),  # Arabic script (PIB: Urdu)
+)
+
+
+def infer_language(text: str) -> str:
+    """Language code from the dominant script of ``text`` (letters only); Latin -> "en"."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if not (ch.isalpha() or unicodedata.category(ch) in ("Mn", "Mc")):
+            continue
+        cp = ord(ch)
+        lang = "en" if cp < 0x0250 else "und"
+        for (lo, hi), code in _SCRIPT_LANG:
+            if lo <= cp <= hi:
+                lang = code
+                break
+        counts[lang] = counts.get(lang, 0) + 1
+    if not counts:
+        return "und"
+    return max(counts.items(), key=lambda kv: kv[1])[0]
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _text_of(el: Tag | None) -> str:
+    return clean_text(el.get_text(" ")) if isinstance(el, Tag) else ""
+
+
+def _fallback_title(soup: BeautifulSoup) -> str:
+    og = soup.select_one('meta[property="og:title"]')
+    if og is not None:
+        t = clean_text(str(og.get("content") or ""))
+        if t and t.lower() not in _GENERIC_TITLES:
+            return t
+    inp = soup.select_one('input[id$="ltrTitlee"]')
+    return clean_text(str(inp.get("value") or "")) if inp is not None else ""
+
+
+def _page_prid(soup: BeautifulSoup, container: Tag) -> int | None:
+    inp = soup.select_one('input[id$="hydpermid"]')
+    if inp is not None:
+        m = re.search(r"\d+", str(inp.get("value") or ""))
+        if m:
+            return int(m[0])
+    for sel in ('[id$="ReleaseId"]', '[id$="ReleaseIdEvent"]'):
+        el = soup.select_one(sel)
+        if el is not None:
+            m = re.search(r"\d{5,}", el.get_text(" "))
+            if m:
+                return int(m[0])
+    return None
+
+
+def _template_of(container: Tag) -> str:
+    m = container.select_one('[id$="MinistryName"]')
+    ident = str(m.get("id") or "") if m is not None else ""
+    if ident.startswith("ctl00_ContentPlaceHolder1_"):
+        return "mobile"
+    if ident.startswith("ContentPlaceHolder1_"):
+        return "detail"
+    return "page"
+
+
+def _split_on_br(el: Tag) -> list[str]:
+    parts: list[list[str]] = [[]]
+    for node in el.descendants:
+        if isinstance(node, Tag) and node.name == "br":
+            parts.append([])
+        elif _is_text(node):
+            parts[-1].append(str(node))
+    return [t for t in (clean_text("".join(p)) for p in parts) if t]
+
+
+def _is_text(node: object) -> bool:
+    return isinstance(node, NavigableString) and not isinstance(
+        node, Comment | Declaration | Doctype | ProcessingInstruction
+    ) and not (node.parent is not None and node.parent.name in ("script", "style"))
+
+
+def _classes(tag: Tag) -> set[str]:
+    return set(tag.get("class") or [])
+
+
+def _id_endswith(tag: Tag, suffixes: tuple[str, ...]) -> bool:
+    ident = str(tag.get("id") or "")
+    return bool(ident) and ident.endswith(suffixes)
+
+
+def _body_elements(container: Tag) -> list[Tag | NavigableString]:
+    out: list[Tag | NavigableString] = []
+    for child in container.children:
+        if isinstance(child, Tag):
+            if _id_endswith(child, _STOP_IDS) or _classes(child) & _STOP_CLASSES:
+                break
+            if (
+                child.name in _SKIP_TAGS
+                or child.name == "br"
+                or _id_endswith(child, _SKIP_IDS)
+                or _classes(child) & _SKIP_CLASSES
+            ):
+                continue
+            out.append(child)
+        elif _is_text(child) and str(child).strip():
+            out.append(child)
+    return out
+
+
+def _remove_tweets(root: Tag | BeautifulSoup) -> int:
+    """Drop embedded tweets (``blockquote.twitter-tweet`` or a block linking to a status)."""
+    removed = 0
+    for bq in root.select("blockquote.twitter-tweet"):
+        bq.decompose()
+        removed += 1
+    for a in root.select("a[href]"):
+        if a.decomposed or not _TWEET_HREF_RE.search(str(a.get("href"))):
+            continue
+        # the quoting block: a class-less blockquote, else the paragraph holding the link
+        block = a.find_parent("blockquote") or a.find_parent("p")
+        if block is None or block is root:
+            a.decompose()
+        else:
+            block.decompose()
+        removed += 1
+    for s in root.select('script[src*="platform.twitter.com"]'):
+        s.decompose()
+    return removed
+
+
+def _description_fragment(value: str) -> BeautifulSoup:
+    """The body HTML from ``ltrDescriptionn`` (attribute already decoded once; maybe twice)."""
+    if "<" not in value and "&lt;" in value:
+        value = _html.unescape(value)
+    soup = BeautifulSoup(value, "lxml")
+    return soup.body or soup  # type: ignore[return-value]
+
+
+def _extract(elements: list) -> tuple[list[str], list[ReleaseTable]]:
+    lines: list[str] = []
+    tables: list[ReleaseTable] = []
+    buf: list[str] = []
+    for el in elements:
+        _flush(buf, lines)
+        if isinstance(el, Tag):
+            _walk_one(el, buf, lines, tables)
+        elif _is_text(el):
+            buf.append(str(el))
+    _flush(buf, lines)
+    return [ln for ln in lines if _keep_line(ln)], tables
+
+
+def _walk_one(el: Tag, buf: list[str], lines: list[str], tables: list[ReleaseTable]) -> None:
+    if el.name in _SKIP_TAGS:
+        return
+    if el.name == "br":
+        _flush(buf, lines)
+        return
+    if el.name == "table":
+        _flush(buf, lines)
+        table = _table(el)
+        tables.append(table)
+        lines.extend(" | ".join(c for c in row if c) for row in table.rows if any(row))
+        return
+    block = el.name in _BLOCK_TAGS
+    if block:
+        _flush(buf, lines)
+    for child in el.children:
+        if isinstance(child, Tag):
+            _walk_one(child, buf, lines, tables)
+        elif _is_text(child):
+            buf.append(str(child))
+    if block:
+        _flush(buf, lines)
+
+
+def _flush(buf: list[str], lines: list[str]) -> None:
+    if buf:
+        text = clean_text("".join(buf))
+        buf.clear()
+        if text:
+            lines.append(text)
+
+
+def _table(el: Tag) -> ReleaseTable:
+    rows = [
+        [clean_text(cell.get_text(" ")) for cell in tr.find_all(["td", "th"])]
+        for tr in el.find_all("tr")
+    ]
+    return ReleaseTable(html=str(el), rows=rows)
+
+
+def _keep_line(line: str) -> bool:
+    if _STARS_RE.match(line):
+        return False
+    if _SIGNOFF_RE.match(re.sub(r"\s*/\s*", "/", line)):
+        return False
+    if "visitor counter" in line.lower():
+        return False
+    return not _RELEASE_ID_LINE_RE.match(line)
+
+
+def _posted(el: Tag | None) -> tuple[datetime, str | None] | None:
+    if el is None:
+        return None
+    m = _DATE_RE.search(clean_text(el.get_text(" ")))
+    if not m:
+        return None
+    day, mon, year, hour, minute, ampm, office = m.groups()
+    month = _MONTHS.get(mon.upper())
+    h = int(hour)
+    if month is None or not 1 <= h <= 12:
+        return None
+    h = h % 12 + (12 if ampm.upper() == "PM" else 0)
+    try:
+        when = datetime(int(year), month, int(day), h, int(minute), tzinfo=IST)
+    except ValueError:
+        return None
+    return when, (clean_text(office) or None) if office else None
+
+
+def _images(root: Tag, url: str) -> list[str]:
+    out: list[str] = []
+    for img in root.select("img[src]"):
+        if img.find_parent(id=re.compile(r"lg_g$")) or img.find_parent(class_="log_oo"):
+            continue
+        src = urljoin(url, str(img.get("src")).strip())
+        if src not in out:
+            out.append(src)
+    return out
+
+
+def _translations(soup: BeautifulSoup, own: int) -> list[Translation]:
+    out: list[Translation] = []
+    for a in soup.select('div.ReleaseLang a[href*="PRID="]'):
+        prid = prid_in(str(a.get("href")))
+        if prid is None or prid == own or any(t.prid == prid for t in out):
+            continue
+        out.append(Translation(prid, clean_text(a.get_text(" "))))
+    return out
+
+
+def _views(soup: BeautifulSoup) -> int | None:
+    for sel in ('[id$="lblViews"]', '[id$="lblViewsEvent"]'):
+        el = soup.select_one(sel)
+        if el is not None:
+            m = re.search(r"\d[\d,]*", el.get_text(" "))
+            if m:
+                return int(m[0].replace(",", ""))
+    return None

@@ -1,0 +1,39 @@
+"""How the Comtrade reference files are fetched: the source policy and the exact URLs.
+
+The reference lists are static Azure blobs on ``comtradeapi.un.org`` (no key, cached for about a
+week; see shared/research/trade.md section 1.8). The same URLs are recorded in the bundled
+snapshot ``snapshot/comtrade_ref/`` by ``tools/snapshots/build_comtrade_reference.py``.
+"""
+
+from __future__ import annotations
+
+from pipelines.http import Fetched, SourceClient, SourcePolicy
+
+SOURCE_NAME = "comtrade_ref"
+
+REFERENCE_BASE_URL = "https://comtradeapi.un.org/files/v1/app/reference/"
+
+#: key -> URL, in the order the files are fetched. Keys are what the parsers expect.
+REFERENCE_URLS: dict[str, str] = {
+    "H5": REFERENCE_BASE_URL + "H5.json",
+    "H6": REFERENCE_BASE_URL + "H6.json",
+    "reporters": REFERENCE_BASE_URL + "Reporters.json",
+    "partners": REFERENCE_BASE_URL + "partnerAreas.json",
+}
+
+#: HS editions the warehouse maps (H5 = HS2017, H6 = HS2022).
+HS_EDITIONS: tuple[str, ...] = ("H5", "H6")
+
+COMTRADE_REF_POLICY = SourcePolicy(
+    name=SOURCE_NAME,
+    allowed_hosts=frozenset({"comtradeapi.un.org"}),
+    min_interval_s=1.0,
+    max_attempts=4,
+    retry_statuses=frozenset({429, 500, 502, 503, 504}),
+    max_bytes=50 * 1024 * 1024,
+)
+
+
+def fetch_reference_files(client: SourceClient) -> dict[str, Fetched]:
+    """Fetch every reference file, keyed like :data:`REFERENCE_URLS`."""
+    return {key: client.get(url) for key, url in REFERENCE_URLS.items()}

@@ -1,0 +1,106 @@
+"""End to end: run command 1's main job on the bundled snapshot into a temp dir and query it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_demo(tmp: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "CMW_HTTP_MODE": "replay",
+        "CMW_WAREHOUSE": str(tmp / "cmw.duckdb"),
+        "CMW_READER": str(tmp / "cmw_reader.duckdb"),
+        "CMW_RAW_DIR": str(tmp / "raw"),
+        "DAGSTER_HOME": str(tmp / "dagster_home"),
+        **(extra_env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "demo"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    tmp = tmp_path_factory.mktemp("demo")
+    result = run_demo(tmp)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return tmp, result
+
+
+@pytest.fixture()
+def reader(demo):
+    tmp, _ = demo
+    con = duckdb.connect(str(tmp / "cmw_reader.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_summary_names_tables_counts_and_label(demo):
+    _, result = demo
+    out = result.stdout
+    assert "Reader file:" in out and "Dataset:" in out
+    assert "SAMPLE DATA" in out
+    for table in ("dim_mineral", "dim_hs_code", "dim_country"):
+        assert table in out
+
+
+def test_reference_dimensions(reader):
+    assert reader.execute("SELECT count(*) FROM dim_mineral").fetchone()[0] == 30
+    n_hs, n_minerals = reader.execute(
+        "SELECT count(*), count(DISTINCT mineral_id) FROM dim_hs_code WHERE validated"
+    ).fetchone()
+    assert n_hs >= 150 and n_minerals == 30
+    assert reader.execute("SELECT count(*) FROM dim_hs_code WHERE NOT validated").fetchone()[0] == 0
+    assert reader.execute("SELECT count(*) FROM dim_country").fetchone()[0] >= 200
+    names = dict(
+        reader.execute(
+            "SELECT area_code, name FROM dim_country WHERE area_code IN (0, 699)"
+        ).fetchall()
+    )
+    assert names == {0: "World", 699: "India"}
+
+
+def test_hs_editions_follow_the_2022_split(reader):
+    """Cadmium's heading 8107 exists only in HS 2017; 8112.61/69 only in HS 2022."""
+    rows = reader.execute(
+        "SELECT hs6, hs_edition FROM dim_hs_code WHERE mineral_id = 'cadmium' ORDER BY 1, 2"
+    ).fetchall()
+    assert ("810720", "H5") in rows and ("811269", "H6") in rows
+    assert ("810720", "H6") not in rows and ("811269", "H5") not in rows
+
+
+def test_rerun_is_idempotent(demo, tmp_path):
+    tmp, _ = demo
+
+    def snapshot_counts(path: Path) -> dict[str, int]:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE NOT starts_with(table_name, '_') "
+                    "AND table_name NOT IN ('dataset_info', 'schema_version')"
+                ).fetchall()
+            ]
+            return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        finally:
+            con.close()
+
+    before = snapshot_counts(tmp / "cmw_reader.duckdb")
+    again = run_demo(tmp)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert snapshot_counts(tmp / "cmw_reader.duckdb") == before

@@ -1,0 +1,776 @@
+"""Build the bundled UN Comtrade snapshot (``snapshot/comtrade/``) deterministically.
+
+SAMPLE DATA, NOT REAL STATISTICS. The trade figures generated here are plausible in shape (who
+supplies India with what, rough magnitudes and unit values) but invented and seeded; the
+warehouse labels them as sample data.
+
+What it does:
+
+1. Reads the HS codes (and the HS editions each code exists in) from
+   ``warehouse/reference/hs_mineral_map.csv`` (fallback: the §3.3 table of
+   shared/research/trade.md) - the same distinct ``hs6`` set the asset passes from dim_hs_code.
+2. Generates India (699) final-data records in the real 47-field shape: imports (M) and exports
+   (X), every mapped code, annual 2019-2023 (classificationCode H5 for 2019-2021, H6 for
+   2022-2023) and monthly 202401-202406 (H6), with a World (0) row per (period, flow, code)
+   equal to the sum of the partners.
+3. Serves them through :class:`assets.comtrade.fake_api.FakeComtrade` (an httpx MockTransport
+   that filters like the real API and truncates at the 500-row preview cap) and runs the **real**
+   planner and client in ``SourceClient(COMTRADE_POLICY, Mode.RECORD, ...)`` on a virtual clock,
+   so the recorded keys are exactly the ones the asset asks for in replay.
+4. Pins ``fetched_at`` in ``exchanges.jsonl`` (so a rebuild is byte-identical), writes
+   ``snapshot/comtrade/README.md`` and ``tools/snapshots/comtrade_expected.json``, then replays
+   the snapshot through the planner + normaliser and checks it reproduces the expected totals.
+
+Deliberate quirks (the README lists the exchanges that carry them):
+
+* 2023 annual, codes 282690..310420: more than 500 rows -> a response at the cap (exactly 500
+  rows) that the client splits (HS-code halves) and re-asks;
+* 2021 annual, first code chunk: HTTP 429 with ``Retry-After: 2``, then the 200;
+* 202406: not yet published -> every call answers ``count: 0`` (no data, recorded);
+* mixed field casing: 283691 in 2020 uses ``CIFValue``/``FOBValue``; 284690 in 202402 uses
+  ``cifValue``/``fobValue``/``isnetWgtEstimated``/``isgrossWgtEstimated``;
+* 282200 imports from Zambia (894) in 2021: ``qty`` and ``netWgt`` null (unit N/A);
+* a few records flagged ``isQtyEstimated``/``isNetWgtEstimated`` (UNSD estimates).
+
+Run: ``.venv/bin/python tools/snapshots/build_comtrade.py`` (``--check`` rebuilds into a temp
+directory and fails if the bundled snapshot differs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import filecmp
+import json
+import random
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from assets.comtrade.client import ComtradeClient, FetchResult  # noqa: E402
+from assets.comtrade.fake_api import FakeComtrade, FakeRequest, Fault, rate_limited  # noqa: E402
+from assets.comtrade.normalise import normalise_batches  # noqa: E402
+from assets.comtrade.policy import COMTRADE_POLICY  # noqa: E402
+from pipelines.http import Mode, SourceClient, VirtualClock  # noqa: E402
+from pipelines.snapshot import Exchange  # noqa: E402
+
+SNAPSHOT_DIR = ROOT / "snapshot" / "comtrade"
+EXPECTED_PATH = ROOT / "tools" / "snapshots" / "comtrade_expected.json"
+HS_MAP_CSV = ROOT / "warehouse" / "reference" / "hs_mineral_map.csv"
+TRADE_MD = Path("/work/shared/research/trade.md")
+
+SEED = "india-critical-minerals-comtrade-sample-v1"
+FETCHED_AT = "2025-01-15T00:00:00+00:00"
+ANNUAL_PERIODS = ["2019", "2020", "2021", "2022", "2023"]
+MONTHLY_PERIODS = ["202401", "202402", "202403", "202404", "202405", "202406"]
+UNPUBLISHED_PERIODS = {"202406"}  # answered with count 0
+EXPECTED_CODES = ("283691", "284690", "282200")
+
+# Comtrade area code -> (ISO3 as served in partnerISO, partnerDesc). Comtrade codes are not
+# ISO numeric (USA 842, France 251, Switzerland 757, Other Asia nes 490).
+PARTNERS: dict[int, tuple[str, str]] = {
+    0: ("W00", "World"),
+    32: ("ARG", "Argentina"),
+    36: ("AUS", "Australia"),
+    50: ("BGD", "Bangladesh"),
+    56: ("BEL", "Belgium"),
+    76: ("BRA", "Brazil"),
+    112: ("BLR", "Belarus"),
+    124: ("CAN", "Canada"),
+    144: ("LKA", "Sri Lanka"),
+    152: ("CHL", "Chile"),
+    156: ("CHN", "China"),
+    180: ("COD", "Dem. Rep. of the Congo"),
+    251: ("FRA", "France"),
+    276: ("DEU", "Germany"),
+    360: ("IDN", "Indonesia"),
+    376: ("ISR", "Israel"),
+    392: ("JPN", "Japan"),
+    398: ("KAZ", "Kazakhstan"),
+    400: ("JOR", "Jordan"),
+    410: ("KOR", "Rep. of Korea"),
+    450: ("MDG", "Madagascar"),
+    458: ("MYS", "Malaysia"),
+    490: ("S19", "Other Asia, nes"),
+    504: ("MAR", "Morocco"),
+    508: ("MOZ", "Mozambique"),
+    524: ("NPL", "Nepal"),
+    528: ("NLD", "Netherlands"),
+    604: ("PER", "Peru"),
+    643: ("RUS", "Russian Federation"),
+    682: ("SAU", "Saudi Arabia"),
+    702: ("SGP", "Singapore"),
+    704: ("VNM", "Viet Nam"),
+    710: ("ZAF", "South Africa"),
+    752: ("SWE", "Sweden"),
+    757: ("CHE", "Switzerland"),
+    764: ("THA", "Thailand"),
+    768: ("TGO", "Togo"),
+    784: ("ARE", "United Arab Emirates"),
+    792: ("TUR", "Türkiye"),
+    818: ("EGY", "Egypt"),
+    826: ("GBR", "United Kingdom"),
+    842: ("USA", "USA"),
+    894: ("ZMB", "Zambia"),
+}
+
+# Generic supplier / customer pools with weights (China heavy on the import side).
+IMPORT_POOL = [
+    (156, 30), (392, 7), (410, 6), (276, 6), (842, 6), (643, 5), (36, 4), (56, 4), (702, 4),
+    (784, 4), (710, 3), (360, 3), (826, 3), (528, 3), (251, 2), (490, 3), (458, 2), (764, 2),
+    (124, 2), (152, 2), (604, 2), (398, 2), (894, 1), (180, 1), (32, 1), (76, 1), (752, 1),
+    (757, 1), (792, 1),
+]  # fmt: skip
+EXPORT_POOL = [
+    (784, 8), (842, 7), (156, 6), (50, 6), (524, 5), (702, 5), (360, 4), (704, 4), (458, 4),
+    (764, 4), (144, 3), (682, 3), (792, 3), (276, 3), (392, 3), (410, 3), (826, 2), (528, 2),
+    (56, 2), (818, 2), (76, 1), (710, 1),
+]  # fmt: skip
+
+# Explicit profiles: code -> flow -> (value in USD 2019, USD per kg 2019, [(partner, weight)]).
+KEY_PROFILES: dict[str, dict[str, tuple[float, float, list[tuple[int, int]]]]] = {
+    "283691": {
+        "M": (32e6, 9.5, [(152, 38), (156, 30), (32, 16), (842, 4), (56, 3), (392, 3), (643, 2),
+                          (276, 2), (410, 2)]),
+        "X": (0.9e6, 14.0, [(784, 40), (50, 25), (702, 20), (360, 15)]),
+    },
+    "284690": {
+        "M": (48e6, 18.0, [(156, 82), (392, 5), (842, 4), (643, 3), (276, 2), (410, 2),
+                           (826, 2)]),
+        "X": (14e6, 22.0, [(392, 55), (842, 20), (276, 10), (410, 8), (156, 7)]),
+    },
+    "282200": {
+        "M": (36e6, 28.0, [(156, 46), (56, 24), (894, 14), (180, 6), (392, 4), (410, 3),
+                           (276, 3)]),
+        "X": (2.1e6, 32.0, [(784, 35), (702, 25), (50, 20), (360, 20)]),
+    },
+    "282520": {
+        "M": (12e6, 12.0, [(156, 70), (643, 15), (842, 8), (152, 7)]),
+        "X": (0.4e6, 15.0, [(784, 60), (50, 40)]),
+    },
+    "260300": {
+        "M": (1.9e9, 2.1, [(152, 34), (604, 18), (36, 16), (360, 12), (398, 6), (710, 5),
+                           (76, 5), (124, 4)]),
+        "X": (8e6, 1.9, [(156, 70), (410, 30)]),
+    },
+    "740311": {
+        "M": (0.55e9, 6.2, [(392, 35), (180, 20), (152, 12), (784, 10), (702, 8), (643, 8),
+                            (410, 7)]),
+        "X": (1.1e9, 6.1, [(156, 40), (784, 12), (458, 10), (764, 8), (704, 8), (792, 7),
+                           (50, 8), (490, 7)]),
+    },
+    "740400": {
+        "M": (1.4e9, 4.5, [(784, 22), (842, 14), (826, 10), (528, 7), (56, 6), (702, 6),
+                           (36, 5), (682, 8), (276, 6), (251, 4), (124, 5)]),
+        "X": (12e6, 4.0, [(156, 50), (458, 30), (704, 20)]),
+    },
+    "850760": {
+        "M": (1.3e9, 26.0, [(156, 72), (410, 9), (392, 6), (702, 4), (704, 5), (458, 2),
+                            (842, 2)]),
+        "X": (0.25e9, 30.0, [(842, 25), (784, 15), (276, 12), (826, 10), (524, 10), (50, 10),
+                             (144, 8), (702, 10)]),
+    },
+    "380110": {
+        "M": (0.12e9, 1.8, [(156, 66), (392, 10), (643, 8), (410, 6), (276, 5), (842, 5)]),
+        "X": (0.09e9, 2.2, [(842, 30), (792, 20), (682, 15), (784, 15), (276, 10), (410, 10)]),
+    },
+    "250410": {
+        "M": (30e6, 0.6, [(156, 45), (450, 25), (508, 20), (76, 10)]),
+        "X": (3e6, 0.9, [(842, 40), (392, 30), (276, 30)]),
+    },
+    "750210": {
+        "M": (0.75e9, 15.0, [(643, 24), (702, 18), (392, 12), (36, 10), (124, 10), (528, 8),
+                             (826, 8), (56, 5)]),
+        "X": (20e6, 16.0, [(784, 40), (50, 30), (524, 30)]),
+    },
+    "310420": {
+        "M": (0.9e9, 0.28, [(643, 28), (124, 22), (112, 14), (400, 16), (376, 12)]),
+        "X": (2e6, 0.4, [(524, 60), (50, 40)]),
+    },
+    "251010": {
+        "M": (0.8e9, 0.12, [(504, 36), (400, 24), (768, 14), (818, 12), (643, 8), (360, 6)]),
+        "X": (0.5e6, 0.2, [(524, 100)]),
+    },
+    "711011": {
+        "M": (0.25e9, 28000.0, [(710, 40), (826, 18), (757, 14), (643, 12), (842, 8),
+                                (276, 8)]),
+        "X": (15e6, 30000.0, [(784, 40), (842, 30), (702, 30)]),
+    },
+    "261400": {
+        "M": (0.12e9, 0.35, [(36, 35), (508, 30), (710, 15), (450, 10), (360, 10)]),
+        "X": (0.05e9, 0.3, [(156, 50), (392, 20), (410, 15), (842, 15)]),
+    },
+    "810520": {
+        "M": (40e6, 40.0, [(894, 25), (56, 25), (180, 15), (156, 15), (528, 10), (826, 10)]),
+        "X": (1e6, 45.0, [(842, 100)]),
+    },
+    "260500": {
+        "M": (6e6, 9.0, [(180, 70), (894, 30)]),
+        "X": (0.0, 1.0, []),
+    },
+}  # fmt: skip
+
+# Generic sizes by stage: (value range USD 2019 imports, USD/kg range).
+STAGE_SIZE: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    "ore": ((2e6, 60e6), (0.2, 3.0)),
+    "mineral": ((2e6, 40e6), (0.05, 1.0)),
+    "processed": ((2e6, 40e6), (0.5, 5.0)),
+    "oxide": ((3e6, 60e6), (2.0, 30.0)),
+    "compound": ((2e6, 40e6), (3.0, 40.0)),
+    "chemical": ((5e6, 120e6), (0.5, 20.0)),
+    "element": ((0.5e6, 15e6), (2.0, 60.0)),
+    "intermediate": ((2e6, 40e6), (5.0, 20.0)),
+    "metal": ((3e6, 120e6), (8.0, 80.0)),
+    "alloy": ((5e6, 80e6), (4.0, 12.0)),
+    "ferroalloy": ((5e6, 150e6), (1.2, 15.0)),
+    "scrap": ((1e6, 40e6), (1.0, 20.0)),
+    "articles": ((0.5e6, 20e6), (30.0, 200.0)),
+    "fertiliser": ((50e6, 600e6), (0.2, 0.6)),
+    "downstream": ((20e6, 500e6), (2.0, 30.0)),
+    "magnet": ((80e6, 300e6), (35.0, 60.0)),
+}
+# Broadly traded chemicals: many small partners on both sides.
+BROAD_CODES = {"282690", "282739", "283090", "283329", "283421", "284170", "284180", "284190",
+               "284990", "283692", "310390", "283324", "283325", "282735", "284610"}  # fmt: skip
+
+LITHIUM = {"283691", "282520"}
+LITHIUM_PRICE = {"2019": 1.0, "2020": 0.75, "2021": 1.6, "2022": 5.5, "2023": 3.4}
+LITHIUM_VOLUME = {"2019": 1.0, "2020": 0.9, "2021": 1.5, "2022": 1.7, "2023": 2.4}
+
+
+@dataclass(frozen=True)
+class Code:
+    hs6: str
+    editions: frozenset[str]
+    stage: str
+    description: str
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def load_codes() -> list[Code]:
+    """Distinct HS6 codes with their editions, stage and description."""
+    rows: list[dict[str, str]] = []
+    if HS_MAP_CSV.exists():
+        with HS_MAP_CSV.open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                rows.append({"hs6": r["hs6"], "edition": r["edition"], "stage": r["stage"],
+                             "description": r["description"]})  # fmt: skip
+    else:  # fallback: the §3.3 table of the research notes
+        text = TRADE_MD.read_text(encoding="utf-8")
+        block = text.split("mineral,stage,hs6,editions,specificity,description_or_note\n", 1)[1]
+        for line in block.split("```", 1)[0].strip().splitlines():
+            _mineral, stage, hs6, editions, _spec, desc = line.split(",", 5)
+            for ed in editions.split("+"):
+                rows.append({"hs6": hs6, "edition": ed, "stage": stage, "description": desc})
+    by_code: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        c = by_code.setdefault(
+            r["hs6"], {"editions": set(), "stage": r["stage"], "description": r["description"]}
+        )
+        c["editions"].add(r["edition"])
+    return [
+        Code(hs6, frozenset(v["editions"]), v["stage"], v["description"])
+        for hs6, v in sorted(by_code.items())
+    ]
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _edition_for(period: str) -> str:
+    return "H5" if period[:4] in ("2019", "2020", "2021") else "H6"
+
+
+def _profile(code: Code, flow: str) -> tuple[float, float, list[tuple[int, int]]]:
+    if code.hs6 in KEY_PROFILES:
+        return KEY_PROFILES[code.hs6][flow]
+    rng = random.Random(f"{SEED}|profile|{code.hs6}|{flow}")
+    (vlo, vhi), (plo, phi) = STAGE_SIZE.get(code.stage, ((1e6, 20e6), (1.0, 20.0)))
+    if code.hs6.startswith("7110") or code.hs6.startswith("7112") or code.hs6 == "711510":
+        plo, phi = 15000.0, 40000.0
+    value = rng.uniform(vlo, vhi)
+    price = rng.uniform(plo, phi)
+    pool = IMPORT_POOL if flow == "M" else EXPORT_POOL
+    if code.hs6 in BROAD_CODES:
+        k = rng.randint(5, 8) if flow == "M" else rng.randint(3, 6)
+    else:
+        k = rng.randint(1, 5) if flow == "M" else rng.randint(1, 3)
+    if flow == "X":
+        # India exports only some of these products.
+        if code.hs6 not in BROAD_CODES and rng.random() > 0.4:
+            return 0.0, 1.0, []
+        value *= rng.uniform(0.03, 0.6)
+        price *= rng.uniform(0.9, 1.3)
+    partners: list[tuple[int, int]] = []
+    candidates = list(pool)
+    while candidates and len(partners) < k:
+        total = sum(w for _, w in candidates)
+        x = rng.uniform(0, total)
+        for i, (p, w) in enumerate(candidates):
+            x -= w
+            if x <= 0:
+                partners.append((p, max(1, int(w * rng.uniform(0.5, 2.0)))))
+                candidates.pop(i)
+                break
+    return value, price, partners
+
+
+def _widen(partners: list[tuple[int, int]], flow: str, n: int) -> list[tuple[int, int]]:
+    """The profile's partners plus the next pool partners (by weight) up to ``n``."""
+    have = {p for p, _ in partners}
+    pool = sorted(IMPORT_POOL if flow == "M" else EXPORT_POOL, key=lambda pw: (-pw[1], pw[0]))
+    extra = [(p, 1) for p, _ in pool if p not in have][: max(0, n - len(partners))]
+    return [*partners, *extra]
+
+
+def _year_factors(code: str, flow: str) -> dict[str, tuple[float, float]]:
+    """(volume factor, price factor) per annual period."""
+    if code in LITHIUM:
+        return {y: (LITHIUM_VOLUME[y], LITHIUM_PRICE[y]) for y in ANNUAL_PERIODS}
+    rng = random.Random(f"{SEED}|years|{code}|{flow}")
+    vol, price, out = 1.0, 1.0, {}
+    for y in ANNUAL_PERIODS:
+        out[y] = (vol, price)
+        vol *= rng.uniform(0.8, 1.3)
+        price *= rng.uniform(0.85, 1.2)
+    return out
+
+
+def _record(
+    *,
+    freq: str,
+    period: str,
+    flow: str,
+    partner: int,
+    code: Code,
+    value: float,
+    net_wgt: float | None,
+    qty_estimated: bool = False,
+) -> dict[str, Any]:
+    year = int(period[:4])
+    month = 52 if freq == "A" else int(period[4:])
+    iso, desc = PARTNERS[partner]
+    known_qty = net_wgt is not None
+    return {
+        "typeCode": "C",
+        "freqCode": freq,
+        "refPeriodId": int(f"{year}{1 if freq == 'A' else month:02d}01"),
+        "refYear": year,
+        "refMonth": month,
+        "period": period,
+        "reporterCode": 699,
+        "reporterISO": "IND",
+        "reporterDesc": "India",
+        "flowCode": flow,
+        "flowDesc": "Import" if flow == "M" else "Export",
+        "partnerCode": partner,
+        "partnerISO": iso,
+        "partnerDesc": desc,
+        "partner2Code": 0,
+        "partner2ISO": "W00",
+        "partner2Desc": "World",
+        "classificationCode": _edition_for(period),
+        "classificationSearchCode": "HS",
+        "isOriginalClassification": True,
+        "cmdCode": code.hs6,
+        "cmdDesc": code.description,
+        "aggrLevel": 6,
+        "isLeaf": True,
+        "customsCode": "C00",
+        "customsDesc": "TOTAL CPC",
+        "mosCode": "0",
+        "motCode": 0,
+        "motDesc": "TOTAL MOT",
+        "qtyUnitCode": 8 if known_qty else -1,
+        "qtyUnitAbbr": "kg" if known_qty else "N/A",
+        "qty": net_wgt,
+        "isQtyEstimated": qty_estimated,
+        "altQtyUnitCode": 8 if known_qty else -1,
+        "altQtyUnitAbbr": "kg" if known_qty else "N/A",
+        "altQty": net_wgt,
+        "isAltQtyEstimated": qty_estimated,
+        "netWgt": net_wgt,
+        "isNetWgtEstimated": qty_estimated,
+        "grossWgt": None,
+        "isGrossWgtEstimated": False,
+        "cifvalue": value if flow == "M" else None,
+        "fobvalue": value if flow == "X" else None,
+        "primaryValue": value,
+        "legacyEstimationFlag": 2 if qty_estimated else 0,
+        "isReported": True,
+        "isAggregate": False,
+    }
+
+
+def _partner_rows(
+    rng: random.Random,
+    total: float,
+    price: float,
+    partners: list[tuple[int, int]],
+    keep_prob: float,
+) -> list[tuple[int, float, float]]:
+    """[(partner, value USD, net weight kg)], top partner always present."""
+    if not partners or total <= 0:
+        return []
+    chosen = [partners[0]] + [p for p in partners[1:] if rng.random() < keep_prob]
+    weights = [w * rng.uniform(0.7, 1.3) for _, w in chosen]
+    s = sum(weights)
+    out = []
+    for (p, _), w in zip(chosen, weights, strict=True):
+        value = float(round(total * w / s))
+        if value < 500:
+            continue
+        kg = float(max(1, round(value / (price * rng.uniform(0.9, 1.1)))))
+        out.append((p, value, kg))
+    return sorted(out)
+
+
+def generate_records(codes: Iterable[Code]) -> list[dict[str, Any]]:
+    """The sample database: every (freq, period, flow, code) with partners and a World row."""
+    db: list[dict[str, Any]] = []
+    codes = list(codes)
+    plan: list[tuple[str, str]] = [("A", p) for p in ANNUAL_PERIODS]
+    plan += [("M", p) for p in MONTHLY_PERIODS if p not in UNPUBLISHED_PERIODS]
+    for freq, period in plan:
+        edition = _edition_for(period)
+        for flow in ("M", "X"):
+            for code in codes:
+                if edition not in code.editions:
+                    continue
+                value0, price0, partners = _profile(code, flow)
+                factors = _year_factors(code.hs6, flow)
+                rng = random.Random(f"{SEED}|rows|{freq}|{period}|{flow}|{code.hs6}")
+                if freq == "A":
+                    vol, pf = factors[period]
+                    total = value0 * vol * pf * rng.uniform(0.92, 1.08)
+                    keep = 0.85
+                    # 2023: trade in the broad chemicals widens to many more partners (this
+                    # is what pushes one call over the 500-row preview cap).
+                    if period == "2023" and code.hs6 in BROAD_CODES:
+                        keep = 1.0
+                        partners = _widen(partners, flow, 18 if flow == "M" else 14)
+                else:
+                    vol, pf = factors["2023"]
+                    annual = value0 * vol * pf
+                    # small trades are lumpy: many months without any shipment
+                    if rng.random() > 0.2 + annual / 40e6:
+                        continue
+                    total = annual / 12 * rng.uniform(0.7, 1.3)
+                    keep = 0.25
+                price = price0 * pf
+                rows = _partner_rows(rng, total, price, partners, keep)
+                if not rows:
+                    continue
+                recs = []
+                for partner, value, kg in rows:
+                    estimated = rng.random() < 0.03
+                    recs.append(
+                        _record(freq=freq, period=period, flow=flow, partner=partner, code=code,
+                                value=value, net_wgt=kg, qty_estimated=estimated)
+                    )  # fmt: skip
+                _apply_quirks(recs)
+                world_value = sum(r["primaryValue"] for r in recs)
+                world_kg = sum(r["netWgt"] for r in recs if r.get("netWgt") is not None)
+                world = _record(freq=freq, period=period, flow=flow, partner=0, code=code,
+                                value=world_value, net_wgt=world_kg)  # fmt: skip
+                db.append(world)
+                db.extend(recs)
+    return db
+
+
+def _recase(rec: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    return {renames.get(k, k): v for k, v in rec.items()}
+
+
+def _apply_quirks(recs: list[dict[str, Any]]) -> None:
+    for i, r in enumerate(recs):
+        code, period, partner = r["cmdCode"], r["period"], r["partnerCode"]
+        if code == "283691" and period == "2020":
+            recs[i] = _recase(r, {"cifvalue": "CIFValue", "fobvalue": "FOBValue"})
+        elif code == "284690" and period == "202402":
+            recs[i] = _recase(r, {"cifvalue": "cifValue", "fobvalue": "fobValue",
+                                  "isNetWgtEstimated": "isnetWgtEstimated",
+                                  "isGrossWgtEstimated": "isgrossWgtEstimated"})  # fmt: skip
+        elif code == "282200" and period == "2021" and partner == 894 and r["flowCode"] == "M":
+            r.update(qty=None, netWgt=None, altQty=None, qtyUnitCode=-1, qtyUnitAbbr="N/A",
+                     altQtyUnitCode=-1, altQtyUnitAbbr="N/A")  # fmt: skip
+
+
+def _get(rec: dict[str, Any], name: str) -> Any:
+    for k, v in rec.items():
+        if k.lower() == name.lower():
+            return v
+    return None
+
+
+def expected_totals(db: list[dict[str, Any]]) -> dict[str, Any]:
+    """Partner-row totals for the end-to-end checks (annual imports of three codes)."""
+    by_code: dict[str, Any] = {}
+    for code in EXPECTED_CODES:
+        value: dict[str, dict[str, float]] = defaultdict(dict)
+        weight: dict[str, dict[str, float | None]] = defaultdict(dict)
+        world: dict[str, float] = {}
+        for r in db:
+            if r["freqCode"] != "A" or r["cmdCode"] != code or r["flowCode"] != "M":
+                continue
+            if r["partnerCode"] == 0:
+                world[r["period"]] = r["primaryValue"]
+                continue
+            value[r["period"]][str(r["partnerCode"])] = r["primaryValue"]
+            weight[r["period"]][str(r["partnerCode"])] = r["netWgt"]
+        by_code[code] = {
+            "primary_value_usd": {y: dict(sorted(v.items(), key=lambda kv: int(kv[0])))
+                                  for y, v in sorted(value.items())},
+            "net_weight_kg": {y: dict(sorted(v.items(), key=lambda kv: int(kv[0])))
+                              for y, v in sorted(weight.items())},
+            "total_primary_value_usd": {y: sum(v.values()) for y, v in sorted(value.items())},
+            "world_primary_value_usd": dict(sorted(world.items())),
+        }  # fmt: skip
+    counts: dict[str, dict[str, int]] = {}
+    for freq in ("A", "M"):
+        rows = [r for r in db if r["freqCode"] == freq]
+        counts[freq] = {
+            "partner_rows": sum(1 for r in rows if r["partnerCode"] != 0),
+            "world_rows": sum(1 for r in rows if r["partnerCode"] == 0),
+        }
+    return {"imports_by_code": by_code, "row_counts": counts}
+
+
+# --------------------------------------------------------------------------- recording
+
+
+def _rate_limit_first_2021(req: FakeRequest) -> bool:
+    return (
+        req.freq == "A"
+        and req.params.get("period") == "2021"
+        and req.params.get("cmdcode", "").startswith("250410,")
+    )
+
+
+def record(
+    snapshot_dir: Path, codes: list[Code], db: list[dict[str, Any]]
+) -> dict[str, FetchResult]:
+    """Run the real client in RECORD mode against the fake API."""
+    if snapshot_dir.exists():
+        shutil.rmtree(snapshot_dir)
+    snapshot_dir.mkdir(parents=True)
+    fake = FakeComtrade(db, faults=[Fault(_rate_limit_first_2021, [rate_limited(2)])])
+    hs = [c.hs6 for c in codes]
+    results: dict[str, FetchResult] = {}
+    source = SourceClient(
+        COMTRADE_POLICY,
+        Mode.RECORD,
+        snapshot_dir=snapshot_dir,
+        live_transport=fake.transport(),
+        clock=VirtualClock(),
+        rng=random.Random(0),
+    )
+    with source:
+        client = ComtradeClient(source)
+        results["A"] = client.fetch("A", ANNUAL_PERIODS, hs)
+        results["M"] = client.fetch("M", MONTHLY_PERIODS, hs)
+    _pin_fetched_at(snapshot_dir / "exchanges.jsonl")
+    return results
+
+
+def _pin_fetched_at(index: Path) -> None:
+    lines = []
+    for line in index.read_text(encoding="utf-8").splitlines():
+        ex = Exchange.from_dict(json.loads(line))
+        ex.fetched_at = FETCHED_AT
+        lines.append(ex.to_json())
+    index.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def replay_check(snapshot_dir: Path, codes: list[Code], expected: dict[str, Any]) -> None:
+    """Replay the snapshot through the planner + normaliser; compare with the expected totals."""
+    hs = [c.hs6 for c in codes]
+    with SourceClient(COMTRADE_POLICY, Mode.REPLAY, snapshot_dir=snapshot_dir) as source:
+        client = ComtradeClient(source)
+        batches = [*client.fetch("A", ANNUAL_PERIODS, hs).batches]
+        batches += client.fetch("M", MONTHLY_PERIODS, hs).batches
+    trade = normalise_batches(batches)
+    got = actual_totals(trade.partners, trade.world)
+    if got != expected["imports_by_code"]:
+        raise SystemExit("replayed snapshot does not reproduce comtrade_expected.json")
+    for freq, c in expected["row_counts"].items():
+        n_p = trade.partners.filter(trade.partners["freq"] == freq).height
+        n_w = trade.world.filter(trade.world["freq"] == freq).height
+        if (n_p, n_w) != (c["partner_rows"], c["world_rows"]):
+            raise SystemExit(f"row counts differ for {freq}: {(n_p, n_w)} != {c}")
+
+
+def actual_totals(partners: Any, world: Any) -> dict[str, Any]:
+    """The ``imports_by_code`` block computed from normalised frames (same shape as expected)."""
+    import polars as pl
+
+    out: dict[str, Any] = {}
+    for code in EXPECTED_CODES:
+        sel = partners.filter(
+            (pl.col("freq") == "A") & (pl.col("hs6") == code) & (pl.col("flow_code") == "M")
+        ).sort(["period", "partner_code"])
+        value: dict[str, dict[str, float]] = defaultdict(dict)
+        weight: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for r in sel.iter_rows(named=True):
+            value[r["period"]][str(r["partner_code"])] = r["primary_value_usd"]
+            weight[r["period"]][str(r["partner_code"])] = r["net_weight_kg"]
+        w = world.filter(
+            (pl.col("freq") == "A") & (pl.col("hs6") == code) & (pl.col("flow_code") == "M")
+        ).sort("period")
+        out[code] = {
+            "primary_value_usd": dict(value),
+            "net_weight_kg": dict(weight),
+            "total_primary_value_usd": {y: sum(v.values()) for y, v in value.items()},
+            "world_primary_value_usd": {
+                r["period"]: r["primary_value_usd"] for r in w.iter_rows(named=True)
+            },
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def _call_lines(results: dict[str, FetchResult]) -> list[str]:
+    lines = []
+    for freq, res in results.items():
+        for c in res.calls:
+            q = c.query
+            codes = q.hs_codes[0] if len(q.hs_codes) == 1 else f"{q.hs_codes[0]}..{q.hs_codes[-1]}"
+            lines.append(
+                f"| {freq} | {','.join(q.periods)} | {','.join(q.flows)} | {codes} "
+                f"({len(q.hs_codes)}) | {c.outcome} | {c.rows} |"
+            )
+    return lines
+
+
+def write_readme(snapshot_dir: Path, results: dict[str, FetchResult], n_codes: int) -> None:
+    index = (snapshot_dir / "exchanges.jsonl").read_text(encoding="utf-8").splitlines()
+    statuses = defaultdict(int)
+    for line in index:
+        statuses[json.loads(line)["status"]] += 1
+    splits = [s for r in results.values() for s in r.splits]
+    text = (
+        f"""# Bundled UN Comtrade snapshot (SAMPLE DATA)
+
+**The trade figures in this snapshot are sample data, not real statistics.** They were generated
+by `tools/snapshots/build_comtrade.py` (seeded, deterministic) in the real Comtrade response
+format (envelope `{{"elapsedTime","count","data","error"}}`, 47-field final-data records) and
+recorded through the real planner and client (`assets/comtrade/client.py`) in record mode.
+Rebuild with `.venv/bin/python tools/snapshots/build_comtrade.py`.
+
+Format: see `pipelines/snapshot.py` (`exchanges.jsonl` + `bodies/<sha256>.json`).
+`fetched_at` is pinned to {FETCHED_AT} so rebuilds are byte-identical.
+
+## How it was requested (the replay contract)
+
+* endpoint: no-key preview `GET https://comtradeapi.un.org/public/v1/preview/C/{{A|M}}/HS`
+  (cap 500 rows), i.e. `ComtradeClient(source)` with no API key;
+* HS codes: the {n_codes} distinct `hs6` of `warehouse/reference/hs_mineral_map.csv` (both
+  editions), planned with the defaults (20 codes per call, one period per call);
+* annual periods {", ".join(ANNUAL_PERIODS)} (H5 records for 2019-2021, H6 for 2022-2023);
+  monthly periods {", ".join(MONTHLY_PERIODS)} (H6; 202406 answers count 0: not yet published).
+
+Any subset of these periods replays (each call carries one period). A different code list or
+chunking changes the URLs: rebuild the snapshot.
+
+## Exchanges
+
+{len(index)} recorded HTTP exchanges: {", ".join(f"{n} x HTTP {s}" for s, n in sorted(statuses.items()))}.
+
+Quirks carried:
+
+* **row cap**: {"; ".join(f"{s.query.freq} {','.join(s.query.periods)} codes {s.query.hs_codes[0]}..{s.query.hs_codes[-1]} returned {s.rows} rows (= cap {s.cap}) -> split by {s.dimension}" for s in splits)};
+* **429 then 200**: annual 2021, codes 250410..261710 (`Retry-After: 2`, APIM JSON body); the
+  two exchanges share one key and replay in order;
+* **count 0**: every call for 202406;
+* **mixed field casing**: 283691 in 2020 (`CIFValue`, `FOBValue`) in the annual 2020 call for
+  codes 282690..310420; 284690 in 202402 (`cifValue`, `fobValue`, `isnetWgtEstimated`,
+  `isgrossWgtEstimated`) in the 202402 call for the same codes;
+* **null qty and netWgt**: 282200 imports from Zambia (894) in 2021 (annual 2021 call for
+  codes 261790..282590);
+* a few records with `isQtyEstimated`/`isNetWgtEstimated` true.
+
+## Calls
+
+| freq | period | flows | codes | outcome | rows |
+|---|---|---|---|---|---|
+"""
+        + "\n".join(_call_lines(results))
+        + "\n"
+    )
+    (snapshot_dir / "README.md").write_text(text, encoding="utf-8")
+
+
+def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
+    codes = load_codes()
+    db = generate_records(codes)
+    results = record(snapshot_dir, codes, db)
+    expected = {
+        "description": "SAMPLE DATA, not real statistics: India (699) annual imports (flow M) "
+        "from each partner (partner rows only; World listed separately), as bundled in "
+        "snapshot/comtrade by tools/snapshots/build_comtrade.py. Values in USD, weights in kg; "
+        "keys: code -> year -> Comtrade partner code.",
+        "reporter_code": 699,
+        "flow_code": "M",
+        "freq": "A",
+        "plan": {
+            "endpoint": "preview",
+            "annual_periods": ANNUAL_PERIODS,
+            "monthly_periods": MONTHLY_PERIODS,
+            "hs_codes": [c.hs6 for c in codes],
+            "max_codes_per_query": 20,
+            "max_periods_per_query": 1,
+        },
+        **expected_totals(db),
+        "calls": {
+            freq: {
+                "calls": len(r.calls),
+                "ok": sum(1 for c in r.calls if c.outcome == "ok"),
+                "no_data": sum(1 for c in r.calls if c.outcome == "no_data"),
+                "split": sum(1 for c in r.calls if c.outcome == "split"),
+            }
+            for freq, r in results.items()
+        },
+    }
+    expected_path.write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+    write_readme(snapshot_dir, results, len(codes))
+    replay_check(snapshot_dir, codes, expected)
+    return expected
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=SNAPSHOT_DIR)
+    ap.add_argument("--expected", type=Path, default=EXPECTED_PATH)
+    ap.add_argument("--check", action="store_true", help="rebuild in a temp dir and compare")
+    args = ap.parse_args(argv)
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            out, exp = Path(tmp) / "comtrade", Path(tmp) / "expected.json"
+            build(out, exp)
+            cmp = filecmp.dircmp(out, args.out)
+            same = not (cmp.left_only or cmp.right_only or cmp.diff_files)
+            same = same and filecmp.cmp(exp, args.expected, shallow=False)
+            body_cmp = filecmp.dircmp(out / "bodies", args.out / "bodies")
+            same = same and not (body_cmp.left_only or body_cmp.right_only or body_cmp.diff_files)
+            print("snapshot up to date" if same else "snapshot differs from a fresh build")
+            return 0 if same else 1
+    expected = build(args.out, args.expected)
+    print(f"wrote {args.out} and {args.expected}: {json.dumps(expected['calls'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
