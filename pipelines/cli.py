@@ -66,16 +66,21 @@ def _instance() -> dg.DagsterInstance:
 
 
 def run_main_job(instance: dg.DagsterInstance | None = None, out=sys.stdout) -> bool:
-    """Execute every step in-process; returns True when all runs and checks passed."""
+    """Execute every step in-process; returns True when every run succeeded.
+
+    Failed non-blocking checks are printed but do not fail the job (the bundled snapshot holds
+    deliberately broken PIB pages, so pib_release_no_parse_failures is red by design); a failed
+    blocking check fails its run, and so the job.
+    """
     from pipelines.definitions import defs
 
     instance = instance or _instance()
     ok = True
+    built = {j.name for j in defs.resolve_all_job_defs()}
     for step in main_job_steps():
-        try:
-            job = defs.resolve_job_def(step.job)
-        except dg.DagsterInvariantViolationError:
+        if step.job not in built:
             continue  # that part of the pipeline is not built yet
+        job = defs.resolve_job_def(step.job)
         started = time.monotonic()
         result = job.execute_in_process(
             instance=instance, tags=step.tags(), raise_on_error=False, run_config=QUIET
@@ -87,7 +92,7 @@ def run_main_job(instance: dg.DagsterInstance | None = None, out=sys.stdout) -> 
             if e.event_type_value == "ASSET_CHECK_EVALUATION"
             and not e.asset_check_evaluation_data.passed
         ]
-        status = "ok" if result.success and not failed_checks else "FAILED"
+        status = "ok" if result.success else "FAILED"
         rng = (
             f" {step.partition_range[0]}..{step.partition_range[1]}" if step.partition_range else ""
         )
@@ -96,12 +101,12 @@ def run_main_job(instance: dg.DagsterInstance | None = None, out=sys.stdout) -> 
             file=out,
         )
         for c in failed_checks:
-            print(f"    failed check: {c}", file=out)
+            print(f"    check failed (see its metadata in the UI): {c}", file=out)
         if not result.success:
             for ev in result.all_events:
                 if ev.is_failure and ev.step_key:
                     print(f"    failed step {ev.step_key}: {ev.message}", file=out)
-        ok = ok and result.success and not failed_checks
+        ok = ok and result.success
     return ok
 
 
@@ -139,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         if settings.reader_path.exists():
             print_summary(settings.reader_path)
         if not ok:
-            print("\nSome steps or checks failed (see above).", file=sys.stderr)
+            print("\nSome runs failed (see above).", file=sys.stderr)
             return 1
         return 0
     if args.cmd == "summary":

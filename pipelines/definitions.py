@@ -1,29 +1,70 @@
 """The one Definitions object of this code location (loaded by `dagster dev` from the repo root)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
+from assets.comtrade.assets import (
+    refresh_ranges,
+    trade_assets,
+    trade_checks,
+    trade_flow_annual,
+    trade_flow_monthly,
+)
+from assets.pib.assets import pib_assets, pib_checks
 from assets.publish import build_publish_asset
 from assets.reference.assets import reference_assets, reference_checks
 from pipelines.resources import build_resources
+from pipelines.schedules import build_pib_nightly, build_trade_refresh
 
-reader_snapshot = build_publish_asset(reference_assets)
+reader_snapshot = build_publish_asset([*reference_assets, *pib_assets, *trade_assets])
 
 reference_job = dg.define_asset_job(
     "reference_job",
     selection=dg.AssetSelection.groups("reference"),
     description="Rebuild the reference dimensions (minerals, HS codes, countries).",
 )
+pib_job = dg.define_asset_job(
+    "pib_job",
+    selection=dg.AssetSelection.groups("pib"),
+    description="PIB releases for a range of IST days (one run per range).",
+)
+trade_annual_job = dg.define_asset_job(
+    "trade_annual_job",
+    selection=dg.AssetSelection.assets(trade_flow_annual),
+    description="Comtrade annual trade flows for a range of years (one run per range).",
+)
+trade_monthly_job = dg.define_asset_job(
+    "trade_monthly_job",
+    selection=dg.AssetSelection.assets(trade_flow_monthly),
+    description="Comtrade monthly trade flows for a range of months (one run per range).",
+)
 publish_job = dg.define_asset_job(
     "publish_job",
     selection=dg.AssetSelection.assets(reader_snapshot),
     description="Label the warehouse and republish the analyst reader file.",
 )
+load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job]
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=load_jobs,
+    request_job=publish_job,
+    name="publish_after_load",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Republish the analyst reader file after every successful load run.",
+)
+def publish_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
+
 
 defs = dg.Definitions(
-    assets=[*reference_assets, reader_snapshot],
-    asset_checks=reference_checks,
-    jobs=[reference_job, publish_job],
+    assets=[*reference_assets, *pib_assets, *trade_assets, reader_snapshot],
+    asset_checks=[*reference_checks, *pib_checks, *trade_checks],
+    jobs=[*load_jobs, publish_job],
+    schedules=[
+        build_pib_nightly(pib_job),
+        *build_trade_refresh(trade_annual_job, trade_monthly_job, refresh_ranges),
+    ],
+    sensors=[publish_after_load],
     resources=build_resources(),
 )

@@ -424,13 +424,14 @@ class SourceClient:
                 _redact(str(request.url), self.policy),
                 f"host {host!r} is not on the allow-list {sorted(self.policy.allowed_hosts)}",
             )
+        site = host.removeprefix("www.")  # www.x and x are one site for politeness
         with self._lock:
-            last = self._last_request_at.get(host)
+            last = self._last_request_at.get(site)
             if last is not None:
                 wait = self.policy.min_interval_s - (self.clock.now() - last)
                 if wait > 0:
                     self._sleep(wait)
-            self._last_request_at[host] = self.clock.now()
+            self._last_request_at[site] = self.clock.now()
 
     def _send_once(self, request: httpx.Request, shown_url: str) -> Fetched:
         try:

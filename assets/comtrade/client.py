@@ -42,8 +42,9 @@ from typing import Any
 
 import httpx
 
+from assets.comtrade.editions import edition_for_period as edition_for_period  # re-export
 from assets.comtrade.policy import API_KEY_ENV_VAR, API_KEY_HEADER, COMTRADE_BASE_URL
-from pipelines.http import Fetched, HTTPStatusError, SourceClient
+from pipelines.http import Fetched, HTTPStatusError, Mode, SourceClient
 
 INDIA = 699
 FLOWS: tuple[str, ...] = ("M", "X")
@@ -591,10 +592,23 @@ class ComtradeClient:
 
     @classmethod
     def from_env(
-        cls, source: SourceClient, env_var: str = API_KEY_ENV_VAR, **kwargs: Any
+        cls,
+        source: SourceClient,
+        env_var: str = API_KEY_ENV_VAR,
+        *,
+        replay_uses_key: bool = False,
+        **kwargs: Any,
     ) -> ComtradeClient:
-        """Keyed if ``COMTRADE_API_KEY`` is set, preview otherwise."""
-        return cls(source, api_key=api_key_from_env(env_var), **kwargs)
+        """Keyed if ``COMTRADE_API_KEY`` is set, preview otherwise.
+
+        In replay mode the key is ignored unless ``replay_uses_key``: the bundled snapshot was
+        recorded on the no-key preview endpoint, so a key in the environment must not turn the
+        replayed requests into keyed ones (which the snapshot does not hold).
+        """
+        key = api_key_from_env(env_var)
+        if source.mode is Mode.REPLAY and not replay_uses_key:
+            key = None
+        return cls(source, api_key=key, **kwargs)
 
     def __repr__(self) -> str:  # never show the key
         return f"ComtradeClient(endpoint={self.endpoint.value}, keyed={self._api_key is not None})"

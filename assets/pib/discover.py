@@ -376,7 +376,7 @@ def select_candidates(
     ``"<kind>:<term>"`` entries.
     """
     items = listing.items if isinstance(listing, DayListing) else list(listing)
-    terms = terms or default_selection_terms()
+    terms = default_selection_terms() if terms is None else terms
     allowed = tuple(ministries)
     out: list[Candidate] = []
     for item in items:

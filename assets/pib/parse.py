@@ -51,9 +51,15 @@ CONTAINER = "div.innner-page-main-about-us-content-right-part"  # sic: triple "n
 _DATE_RE = re.compile(
     r"(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])(?:\s+by\s+([^|()]+))?"
 )
-_MONTHS = {m: i for i, m in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+    )
+}
 _SIGNOFF_RE = re.compile(r"^[A-Z]{1,6}(/[A-Z]{1,6})+/?$")
+# the same initials written in Devanagari on Hindi pages ("एसके/एसएम")
+_SIGNOFF_DEVANAGARI_RE = re.compile(r"^[\u0900-\u097F]{1,10}(/[\u0900-\u097F]{1,10})+/?$")
 _STARS_RE = re.compile(r"^[*\s]+$")
 _RELEASE_ID_LINE_RE = re.compile(r"^\(?\s*(release\s*id|रिलीज़\s*आईडी)\s*:?\s*\d+", re.IGNORECASE)
 _TWEET_HREF_RE = re.compile(r"(twitter\.com|x\.com)/[^/]+/status(es)?/\d+", re.IGNORECASE)
@@ -64,18 +70,75 @@ _GENERIC_TITLES = {
 }
 
 # Container children that end the body (the page tail) ...
-_STOP_IDS = ("reel_pic", "ReleaseId", "lblViews", "lblRefPhoto", "RelLink",
-             "ReleaseIdEvent", "lblViewsEvent", "FooterEventText")
+_STOP_IDS = (
+    "reel_pic",
+    "ReleaseId",
+    "lblViews",
+    "lblRefPhoto",
+    "RelLink",
+    "ReleaseIdEvent",
+    "lblViewsEvent",
+    "FooterEventText",
+)
 _STOP_CLASSES = {"ReleaseLang", "BackgroundRelease", "RelTag"}
 # ... and children that are page furniture, not body.
-_SKIP_IDS = ("MinistryName", "lg_g", "PrDateTime", "hydpermid", "hydphotoUrl", "Subtitleh3",
-             "Titleh2")
-_SKIP_CLASSES = {"event-heading-background", "pt20", "MinistryNameSubhead",
-                 "ReleaseDateSubHeaddateTime", "log_oo", "clear"}
-_SKIP_TAGS = {"script", "style", "noscript", "input", "select", "button", "iframe", "link",
-              "meta", "form", "img"}
-_BLOCK_TAGS = {"p", "div", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-               "section", "article", "center", "pre", "dl", "dt", "dd", "hr", "table", "tr"}
+_SKIP_IDS = (
+    "MinistryName",
+    "lg_g",
+    "PrDateTime",
+    "hydpermid",
+    "hydphotoUrl",
+    "Subtitleh3",
+    "Titleh2",
+    "PdfDiv",  # the hidden PDF copy, should a template ever put it inside the container
+    "update12",
+    "P_CategoryManagement",
+)
+_SKIP_CLASSES = {
+    "event-heading-background",
+    "pt20",
+    "MinistryNameSubhead",
+    "ReleaseDateSubHeaddateTime",
+    "log_oo",
+    "clear",
+}
+_SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "input",
+    "select",
+    "button",
+    "iframe",
+    "link",
+    "meta",
+    "form",
+    "img",
+}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "section",
+    "article",
+    "center",
+    "pre",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "table",
+    "tr",
+}
 
 
 # --------------------------------------------------------------------------- records
@@ -150,20 +213,27 @@ def parse_release(html: bytes | str, url: str, prid_hint: int | None = None) -> 
 
     if is_error_page(soup):
         raise ReleaseErrorPage(
-            expected, url, "title",
+            expected,
+            url,
+            "title",
             "PIB error page ('Untitled Page': the page is not available at present), HTTP 200",
         )
     container = soup.select_one(CONTAINER)
     if container is None:
-        raise PibParseError(expected, url, CONTAINER,
-                            f"missing element {CONTAINER} (the release content container)")
+        raise PibParseError(
+            expected, url, CONTAINER, f"missing element {CONTAINER} (the release content container)"
+        )
 
     prid = _page_prid(soup, container) or url_prid or prid_hint
     if prid is None:
         raise PibParseError(expected, url, "input[id$=hydpermid]", "no PRID on page or in URL")
     if prid_hint is not None and prid != prid_hint:
-        raise PibParseError(prid_hint, url, "input[id$=hydpermid]",
-                            f"page is PRID {prid}, expected PRID {prid_hint}")
+        raise PibParseError(
+            prid_hint,
+            url,
+            "input[id$=hydpermid]",
+            f"page is PRID {prid}, expected PRID {prid_hint}",
+        )
 
     ministry = _text_of(container.select_one('[id$="MinistryName"]'))
     title_el = container.select_one('[id$="Titleh2"]') or soup.select_one('[id$="Titleh2"]')
@@ -186,11 +256,16 @@ def parse_release(html: bytes | str, url: str, prid_hint: int | None = None) -> 
             template = "iframe"
 
     if not title and not paragraphs:
-        raise EmptyReleaseError(prid, url, "[id$=Titleh2]",
-                                "empty release: title and body are empty (withdrawn?)")
+        raise EmptyReleaseError(
+            prid, url, "[id$=Titleh2]", "empty release: title and body are empty (withdrawn?)"
+        )
     if not title:
-        raise PibParseError(prid, url, "[id$=Titleh2]", "missing title ([id$=Titleh2], "
-                            "meta og:title and input ltrTitlee are all empty)")
+        raise PibParseError(
+            prid,
+            url,
+            "[id$=Titleh2]",
+            "missing title ([id$=Titleh2], meta og:title and input ltrTitlee are all empty)",
+        )
     if not ministry:
         raise PibParseError(prid, url, "[id$=MinistryName]")
 
@@ -201,8 +276,12 @@ def parse_release(html: bytes | str, url: str, prid_hint: int | None = None) -> 
             template = "event"
     posted = _posted(date_el)
     if posted is None:
-        raise PibParseError(prid, url, "[id$=PrDateTime]",
-                            "missing or unreadable date ([id$=PrDateTime] / [id$=FooterEventText])")
+        raise PibParseError(
+            prid,
+            url,
+            "[id$=PrDateTime]",
+            "missing or unreadable date ([id$=PrDateTime] / [id$=FooterEventText])",
+        )
     posted_at, office = posted
 
     return Release(
@@ -313,9 +392,11 @@ def _split_on_br(el: Tag) -> list[str]:
 
 
 def _is_text(node: object) -> bool:
-    return isinstance(node, NavigableString) and not isinstance(
-        node, Comment | Declaration | Doctype | ProcessingInstruction
-    ) and not (node.parent is not None and node.parent.name in ("script", "style"))
+    return (
+        isinstance(node, NavigableString)
+        and not isinstance(node, Comment | Declaration | Doctype | ProcessingInstruction)
+        and not (node.parent is not None and node.parent.name in ("script", "style"))
+    )
 
 
 def _classes(tag: Tag) -> set[str]:
@@ -432,7 +513,8 @@ def _table(el: Tag) -> ReleaseTable:
 def _keep_line(line: str) -> bool:
     if _STARS_RE.match(line):
         return False
-    if _SIGNOFF_RE.match(re.sub(r"\s*/\s*", "/", line)):
+    compact = re.sub(r"\s*/\s*", "/", line)
+    if _SIGNOFF_RE.match(compact) or _SIGNOFF_DEVANAGARI_RE.match(compact):
         return False
     if "visitor counter" in line.lower():
         return False

@@ -307,3 +307,13 @@ def test_key_is_sent_as_header_and_never_stored(tmp_path, monkeypatch):
         if path.is_file():
             assert key.encode() not in path.read_bytes(), path
     assert len(result.records) == len(db)
+
+
+def test_from_env_ignores_the_key_in_replay(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMTRADE_API_KEY", "k")
+    replay = SourceClient(COMTRADE_POLICY, Mode.REPLAY, snapshot_dir=tmp_path)
+    assert ComtradeClient.from_env(replay).endpoint is Endpoint.PREVIEW
+    assert ComtradeClient.from_env(replay, replay_uses_key=True).endpoint is Endpoint.DATA
+    monkeypatch.delenv("COMTRADE_API_KEY")
+    live = SourceClient(COMTRADE_POLICY, Mode.LIVE, live_transport=FakeComtrade([]).transport())
+    assert ComtradeClient.from_env(live).endpoint is Endpoint.PREVIEW

@@ -1,4 +1,8 @@
-"""The bundled Comtrade snapshot replays through the real planner + normaliser (no network)."""
+"""The bundled Comtrade snapshot replays through the real planner + normaliser (no network).
+
+The snapshot holds exactly the requests the asset makes: per (frequency, HS edition) group, one
+``client.fetch(freq, periods_of_that_edition, codes_of_that_edition)``.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,23 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
 import pytest
 
 from assets.comtrade.client import ComtradeClient
+from assets.comtrade.editions import edition_for_period
 from assets.comtrade.normalise import normalise_batches
 from assets.comtrade.policy import COMTRADE_POLICY
-from pipelines.http import Mode, SourceClient
+from pipelines.http import Mode, NotInSnapshotError, SourceClient
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = ROOT / "snapshot" / "comtrade"
 EXPECTED = json.loads((ROOT / "tools" / "snapshots" / "comtrade_expected.json").read_text())
 HS_MAP = ROOT / "warehouse" / "reference" / "hs_mineral_map.csv"
+CODES = EXPECTED["plan"]["hs_codes_by_edition"]
+FETCHES = EXPECTED["plan"]["fetches"]
 
 
 def _builder() -> ModuleType:
@@ -38,21 +46,70 @@ def _replay_client() -> ComtradeClient:
 
 @pytest.fixture(scope="module")
 def replayed():
-    hs = EXPECTED["plan"]["hs_codes"]
+    """Replay the asset's fetches; ``results`` is keyed by group label (``A-H5``...)."""
     client = _replay_client()
-    annual = client.fetch("A", EXPECTED["plan"]["annual_periods"], hs)
-    monthly = client.fetch("M", EXPECTED["plan"]["monthly_periods"], hs)
-    trade = normalise_batches([*annual.batches, *monthly.batches])
-    return client, annual, monthly, trade
+    results = {
+        f["label"]: client.fetch(f["freq"], f["periods"], CODES[f["edition"]]) for f in FETCHES
+    }
+    trade = normalise_batches([b for r in results.values() for b in r.batches])
+    return client, results, trade
 
 
-def test_snapshot_codes_are_the_mapped_codes():
-    mapped = pl.read_csv(HS_MAP, schema_overrides={"hs6": pl.String})["hs6"].unique().sort()
-    assert EXPECTED["plan"]["hs_codes"] == mapped.to_list()
+def _recorded_requests() -> list[tuple[str, str, set[str]]]:
+    """(freq, period, cmdCode set) of every recorded exchange."""
+    out = []
+    for line in (SNAPSHOT / "exchanges.jsonl").read_text().splitlines():
+        url = urlsplit(json.loads(line)["url"])
+        qs = parse_qs(url.query)
+        out.append((url.path.split("/")[-2], qs["period"][0], set(qs["cmdCode"][0].split(","))))
+    return out
+
+
+def test_snapshot_codes_are_the_mapped_codes_per_edition():
+    mapped = pl.read_csv(HS_MAP, schema_overrides={"hs6": pl.String})
+    for edition in ("H5", "H6"):
+        codes = mapped.filter(pl.col("edition") == edition)["hs6"].unique().sort().to_list()
+        assert CODES[edition] == codes
+    assert set(CODES) == {"H5", "H6"}
+    # the editions really differ (HS 2022 split 8103.90, 8109.x, created 8112.3x-8112.6x)
+    assert "810390" in CODES["H5"] and "810390" not in CODES["H6"]
+    assert {"810391", "810399", "811261"} <= set(CODES["H6"]) - set(CODES["H5"])
+
+
+def test_fetches_are_grouped_by_edition():
+    assert [(f["freq"], f["edition"], f["periods"]) for f in FETCHES] == [
+        ("A", "H5", ["2019", "2020", "2021"]),
+        ("A", "H6", ["2022", "2023"]),
+        ("M", "H6", ["202401", "202402", "202403", "202404", "202405", "202406"]),
+    ]
+    for f in FETCHES:
+        assert {edition_for_period(p) for p in f["periods"]} == {f["edition"]}
+
+
+def test_every_period_was_requested_with_exactly_its_editions_codes():
+    asked: dict[tuple[str, str], set[str]] = {}
+    for freq, period, cmds in _recorded_requests():
+        # no request mixes editions: every code asked exists in the period's edition
+        assert cmds <= set(CODES[edition_for_period(period)]), (freq, period)
+        asked.setdefault((freq, period), set()).update(cmds)
+    want = {(f["freq"], p): set(CODES[f["edition"]]) for f in FETCHES for p in f["periods"]}
+    assert asked == want
+
+
+def test_records_exist_only_in_their_editions_periods(replayed):
+    _client, results, trade = replayed
+    for r in (r for res in results.values() for b in res.batches for r in b.records):
+        edition = edition_for_period(r["period"])
+        assert r["classificationCode"] == edition
+        assert r["cmdCode"] in CODES[edition]
+    by_code = trade.partners.group_by("hs6").agg(pl.col("ref_year").unique())
+    years = {code: set(ys) for code, ys in by_code.rows()}
+    assert years["810390"] <= {2019, 2020, 2021} and years["810390"]
+    assert years["810399"] <= {2022, 2023, 2024} and years["810399"]
 
 
 def test_replay_reproduces_expected_totals(replayed):
-    _client, _annual, _monthly, trade = replayed
+    _client, _results, trade = replayed
     got = _builder().actual_totals(trade.partners, trade.world)
     assert got == EXPECTED["imports_by_code"]
     for freq, counts in EXPECTED["row_counts"].items():
@@ -63,7 +120,7 @@ def test_replay_reproduces_expected_totals(replayed):
 
 
 def test_world_equals_sum_of_partners(replayed):
-    trade = replayed[3]
+    trade = replayed[2]
     keys = ["freq", "period", "flow_code", "hs6"]
     sums = trade.partners.group_by(keys).agg(pl.col("primary_value_usd").sum().alias("s"))
     joined = trade.world.join(sums, on=keys, how="full", coalesce=True)
@@ -72,12 +129,18 @@ def test_world_equals_sum_of_partners(replayed):
 
 
 def test_snapshot_exercises_every_quirk(replayed):
-    client, annual, monthly, trade = replayed
-    # one call at the 500-row preview cap, split by HS-code halves
-    assert [(s.query.periods, s.rows, s.dimension) for s in annual.splits] == [
-        (("2023",), 500, "hs_codes")
-    ]
-    assert EXPECTED["calls"]["A"] == {"calls": 47, "ok": 46, "no_data": 0, "split": 1}
+    client, results, trade = replayed
+    annual = [b for k in ("A-H5", "A-H6") for b in results[k].batches]
+    monthly = results["M-H6"]
+    # one call at the 500-row preview cap (H6 2023, a 20-code chunk), split by HS-code halves
+    splits = [(k, s.query.periods, len(s.query.hs_codes), s.rows, s.dimension)
+              for k, r in results.items() for s in r.splits]  # fmt: skip
+    assert splits == [("A-H6", ("2023",), 20, 500, "hs_codes")]
+    assert EXPECTED["calls"] == {
+        "A-H5": {"calls": 24, "ok": 24, "no_data": 0, "split": 0},
+        "A-H6": {"calls": 18, "ok": 17, "no_data": 0, "split": 1},
+        "M-H6": {"calls": 48, "ok": 40, "no_data": 8, "split": 0},
+    }
     # one 429 with Retry-After, replayed and retried
     assert client.source.stats.retries == 1
     assert 2.0 in client.source.clock.sleeps
@@ -102,7 +165,7 @@ def test_snapshot_exercises_every_quirk(replayed):
     raw = [r for b in monthly.batches for r in b.records if r.get("cmdCode") == "284690"
            and r.get("period") == "202402" and r["partnerCode"] != 0]  # fmt: skip
     assert raw and all("cifValue" in r and "isnetWgtEstimated" in r for r in raw)
-    raw = [r for b in annual.batches for r in b.records if r.get("cmdCode") == "283691"
+    raw = [r for b in annual for r in b.records if r.get("cmdCode") == "283691"
            and r.get("period") == "2020" and r["partnerCode"] != 0]  # fmt: skip
     assert raw and all("CIFValue" in r and "FOBValue" in r for r in raw)
     # a record with null qty and netWgt
@@ -115,13 +178,27 @@ def test_snapshot_exercises_every_quirk(replayed):
     assert trade.partners["source_url"].str.starts_with("https://comtradeapi.un.org/").all()
 
 
-def test_any_single_partition_replays_on_its_own():
+@pytest.mark.parametrize("year", ["2021", "2022"])
+def test_any_single_partition_replays_on_its_own(year):
     client = _replay_client()
-    result = client.fetch("A", ["2021"], EXPECTED["plan"]["hs_codes"])
+    result = client.fetch("A", [year], CODES[edition_for_period(year)])
     trade = normalise_batches(result.batches)
     li = trade.partners.filter((pl.col("hs6") == "283691") & (pl.col("flow_code") == "M"))
-    expected = EXPECTED["imports_by_code"]["283691"]["primary_value_usd"]["2021"]
+    expected = EXPECTED["imports_by_code"]["283691"]["primary_value_usd"][year]
     assert {str(p): v for p, v in li.select("partner_code", "primary_value_usd").rows()} == expected
+
+
+def test_single_month_replays_with_h6_codes():
+    result = _replay_client().fetch("M", ["202403"], CODES["H6"])
+    assert {c.outcome for c in result.calls} == {"ok"}
+    assert result.batches
+
+
+def test_a_period_asked_with_the_other_editions_codes_is_not_in_the_snapshot():
+    with pytest.raises(NotInSnapshotError):
+        _replay_client().fetch("A", ["2021"], CODES["H6"])
+    with pytest.raises(NotInSnapshotError):
+        _replay_client().fetch("M", ["202401"], CODES["H5"])
 
 
 def test_builder_is_deterministic():

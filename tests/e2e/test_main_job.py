@@ -104,3 +104,50 @@ def test_rerun_is_idempotent(demo, tmp_path):
     again = run_demo(tmp)
     assert again.returncode == 0, again.stdout + again.stderr
     assert snapshot_counts(tmp / "cmw_reader.duckdb") == before
+
+
+# ----------------------------------------------------------------------------- PIB
+
+EXPECTED_PIB = __import__("json").loads(
+    (REPO / "tools" / "snapshots" / "pib_expected.json").read_text(encoding="utf-8")
+)["releases"]
+
+
+def test_every_fetched_release_loads_with_ministry_title_and_minute(reader):
+    rows = {
+        prid: (ministry, title, posted)
+        for prid, ministry, title, posted in reader.execute(
+            "SELECT prid, ministry, title, strftime(posted_at AT TIME ZONE 'Asia/Kolkata', "
+            "'%Y-%m-%dT%H:%M') FROM pib_release"
+        ).fetchall()
+    }
+    expected_ok = {int(p): e for p, e in EXPECTED_PIB.items() if not e["expected_to_fail"]}
+    assert set(rows) == set(expected_ok)
+    for prid, e in expected_ok.items():
+        ministry, title, posted = rows[prid]
+        assert ministry == e["ministry"], prid
+        assert title == e["title"], prid
+        if e["posted_at"]:
+            assert posted == e["posted_at"][:16], prid
+        else:
+            assert posted is None, prid
+
+
+def test_failures_table_holds_exactly_the_deliberately_broken_pages(reader):
+    failed = {
+        r[0]: r[1] for r in reader.execute("SELECT prid, error FROM pib_parse_failure").fetchall()
+    }
+    expected = {int(p) for p, e in EXPECTED_PIB.items() if e["expected_to_fail"]}
+    assert set(failed) == expected
+    for prid, error in failed.items():
+        assert str(prid) in error and "PressReleasePage.aspx" in error
+
+
+def test_listing_covers_three_full_days(reader):
+    per_day = dict(
+        reader.execute(
+            "SELECT release_date::VARCHAR, count(*) FROM pib_listing GROUP BY 1"
+        ).fetchall()
+    )
+    assert set(per_day) == {"2025-11-25", "2025-11-26", "2025-11-27"}
+    assert all(n >= 40 for n in per_day.values())

@@ -8,28 +8,34 @@ What it does:
 
 1. Reads the HS codes (and the HS editions each code exists in) from
    ``warehouse/reference/hs_mineral_map.csv`` (fallback: the §3.3 table of
-   shared/research/trade.md) - the same distinct ``hs6`` set the asset passes from dim_hs_code.
+   shared/research/trade.md) - per edition, the same distinct ``hs6`` set the asset passes from
+   dim_hs_code.
 2. Generates India (699) final-data records in the real 47-field shape: imports (M) and exports
-   (X), every mapped code, annual 2019-2023 (classificationCode H5 for 2019-2021, H6 for
-   2022-2023) and monthly 202401-202406 (H6), with a World (0) row per (period, flow, code)
-   equal to the sum of the partners.
+   (X), annual 2019-2023 and monthly 202401-202406, classified in the edition of the period
+   (:func:`assets.comtrade.editions.edition_for_period`: H5 = HS 2017 up to 2021, H6 = HS 2022
+   from 2022), a code only in the periods whose edition contains it, with a World (0) row per
+   (period, flow, code) equal to the sum of the partners.
 3. Serves them through :class:`assets.comtrade.fake_api.FakeComtrade` (an httpx MockTransport
    that filters like the real API and truncates at the 500-row preview cap) and runs the **real**
    planner and client in ``SourceClient(COMTRADE_POLICY, Mode.RECORD, ...)`` on a virtual clock,
-   so the recorded keys are exactly the ones the asset asks for in replay.
+   one ``client.fetch(freq, periods, codes)`` per (frequency, edition) group exactly as the asset
+   does (:func:`fetch_groups`: annual 2019-2021 with the H5 codes, annual 2022-2023 with the H6
+   codes, monthly 202401-202406 with the H6 codes), so the recorded keys are exactly the ones the
+   asset asks for in replay.
 4. Pins ``fetched_at`` in ``exchanges.jsonl`` (so a rebuild is byte-identical), writes
    ``snapshot/comtrade/README.md`` and ``tools/snapshots/comtrade_expected.json``, then replays
    the snapshot through the planner + normaliser and checks it reproduces the expected totals.
 
 Deliberate quirks (the README lists the exchanges that carry them):
 
-* 2023 annual, codes 282690..310420: more than 500 rows -> a response at the cap (exactly 500
-  rows) that the client splits (HS-code halves) and re-asks;
-* 2021 annual, first code chunk: HTTP 429 with ``Retry-After: 2``, then the 200;
-* 202406: not yet published -> every call answers ``count: 0`` (no data, recorded);
-* mixed field casing: 283691 in 2020 uses ``CIFValue``/``FOBValue``; 284690 in 202402 uses
-  ``cifValue``/``fobValue``/``isnetWgtEstimated``/``isgrossWgtEstimated``;
-* 282200 imports from Zambia (894) in 2021: ``qty`` and ``netWgt`` null (unit N/A);
+* 2023 annual (H6), codes 282690..310420: the broad chemicals trade with many more partners,
+  more than 500 rows -> a response at the cap (exactly 500 rows) that the client splits
+  (HS-code halves) and re-asks;
+* 2021 annual (H5), first code chunk: HTTP 429 with ``Retry-After: 2``, then the 200;
+* 202406 (H6): not yet published -> every call answers ``count: 0`` (no data, recorded);
+* mixed field casing: 283691 in 2020 (H5) uses ``CIFValue``/``FOBValue``; 284690 in 202402 (H6)
+  uses ``cifValue``/``fobValue``/``isnetWgtEstimated``/``isgrossWgtEstimated``;
+* 282200 imports from Zambia (894) in 2021 (H5): ``qty`` and ``netWgt`` null (unit N/A);
 * a few records flagged ``isQtyEstimated``/``isNetWgtEstimated`` (UNSD estimates).
 
 Run: ``.venv/bin/python tools/snapshots/build_comtrade.py`` (``--check`` rebuilds into a temp
@@ -57,6 +63,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from assets.comtrade.client import ComtradeClient, FetchResult  # noqa: E402
+from assets.comtrade.editions import edition_for_period, periods_by_edition  # noqa: E402
 from assets.comtrade.fake_api import FakeComtrade, FakeRequest, Fault, rate_limited  # noqa: E402
 from assets.comtrade.normalise import normalise_batches  # noqa: E402
 from assets.comtrade.policy import COMTRADE_POLICY  # noqa: E402
@@ -255,6 +262,21 @@ class Code:
     description: str
 
 
+@dataclass(frozen=True)
+class FetchGroup:
+    """One ``client.fetch`` call of the asset: a frequency, the periods of one HS edition and
+    that edition's codes."""
+
+    freq: str
+    edition: str
+    periods: tuple[str, ...]
+    hs_codes: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.freq}-{self.edition}"
+
+
 # --------------------------------------------------------------------------- inputs
 
 
@@ -285,11 +307,26 @@ def load_codes() -> list[Code]:
     ]
 
 
+def codes_by_edition(codes: Iterable[Code]) -> dict[str, list[str]]:
+    """``{edition: sorted distinct hs6}``: what the asset reads from dim_hs_code per edition."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for c in codes:
+        for ed in c.editions:
+            out[ed].add(c.hs6)
+    return {ed: sorted(out[ed]) for ed in sorted(out)}
+
+
+def fetch_groups(codes: Iterable[Code]) -> list[FetchGroup]:
+    """The asset's fetches: per frequency, one group per HS edition of its periods."""
+    by_edition = codes_by_edition(codes)
+    groups = []
+    for freq, periods in (("A", ANNUAL_PERIODS), ("M", MONTHLY_PERIODS)):
+        for edition, eps in periods_by_edition(periods).items():
+            groups.append(FetchGroup(freq, edition, tuple(eps), tuple(by_edition[edition])))
+    return groups
+
+
 # --------------------------------------------------------------------------- generation
-
-
-def _edition_for(period: str) -> str:
-    return "H5" if period[:4] in ("2019", "2020", "2021") else "H6"
 
 
 def _profile(code: Code, flow: str) -> tuple[float, float, list[tuple[int, int]]]:
@@ -380,7 +417,7 @@ def _record(
         "partner2Code": 0,
         "partner2ISO": "W00",
         "partner2Desc": "World",
-        "classificationCode": _edition_for(period),
+        "classificationCode": edition_for_period(period),
         "classificationSearchCode": "HS",
         "isOriginalClassification": True,
         "cmdCode": code.hs6,
@@ -443,7 +480,7 @@ def generate_records(codes: Iterable[Code]) -> list[dict[str, Any]]:
     plan: list[tuple[str, str]] = [("A", p) for p in ANNUAL_PERIODS]
     plan += [("M", p) for p in MONTHLY_PERIODS if p not in UNPUBLISHED_PERIODS]
     for freq, period in plan:
-        edition = _edition_for(period)
+        edition = edition_for_period(period)
         for flow in ("M", "X"):
             for code in codes:
                 if edition not in code.editions:
@@ -566,7 +603,6 @@ def record(
         shutil.rmtree(snapshot_dir)
     snapshot_dir.mkdir(parents=True)
     fake = FakeComtrade(db, faults=[Fault(_rate_limit_first_2021, [rate_limited(2)])])
-    hs = [c.hs6 for c in codes]
     results: dict[str, FetchResult] = {}
     source = SourceClient(
         COMTRADE_POLICY,
@@ -578,8 +614,8 @@ def record(
     )
     with source:
         client = ComtradeClient(source)
-        results["A"] = client.fetch("A", ANNUAL_PERIODS, hs)
-        results["M"] = client.fetch("M", MONTHLY_PERIODS, hs)
+        for g in fetch_groups(codes):
+            results[g.label] = client.fetch(g.freq, list(g.periods), list(g.hs_codes))
     _pin_fetched_at(snapshot_dir / "exchanges.jsonl")
     return results
 
@@ -595,11 +631,11 @@ def _pin_fetched_at(index: Path) -> None:
 
 def replay_check(snapshot_dir: Path, codes: list[Code], expected: dict[str, Any]) -> None:
     """Replay the snapshot through the planner + normaliser; compare with the expected totals."""
-    hs = [c.hs6 for c in codes]
+    batches = []
     with SourceClient(COMTRADE_POLICY, Mode.REPLAY, snapshot_dir=snapshot_dir) as source:
         client = ComtradeClient(source)
-        batches = [*client.fetch("A", ANNUAL_PERIODS, hs).batches]
-        batches += client.fetch("M", MONTHLY_PERIODS, hs).batches
+        for g in fetch_groups(codes):
+            batches += client.fetch(g.freq, list(g.periods), list(g.hs_codes)).batches
     trade = normalise_batches(batches)
     got = actual_totals(trade.partners, trade.world)
     if got != expected["imports_by_code"]:
@@ -644,23 +680,48 @@ def actual_totals(partners: Any, world: Any) -> dict[str, Any]:
 
 def _call_lines(results: dict[str, FetchResult]) -> list[str]:
     lines = []
-    for freq, res in results.items():
+    for label, res in results.items():
+        freq, edition = label.split("-")
         for c in res.calls:
             q = c.query
             codes = q.hs_codes[0] if len(q.hs_codes) == 1 else f"{q.hs_codes[0]}..{q.hs_codes[-1]}"
             lines.append(
-                f"| {freq} | {','.join(q.periods)} | {','.join(q.flows)} | {codes} "
+                f"| {freq} | {edition} | {','.join(q.periods)} | {','.join(q.flows)} | {codes} "
                 f"({len(q.hs_codes)}) | {c.outcome} | {c.rows} |"
             )
     return lines
 
 
-def write_readme(snapshot_dir: Path, results: dict[str, FetchResult], n_codes: int) -> None:
+def _chunk_of(results: dict[str, FetchResult], freq: str, period: str, hs6: str) -> str:
+    """``"first..last"`` codes of the planned call that asked ``hs6`` for ``period``."""
+    for label, res in results.items():
+        if not label.startswith(f"{freq}-"):
+            continue
+        for c in res.calls:
+            q = c.query
+            if period in q.periods and hs6 in q.hs_codes and c.outcome != "split":
+                return f"{q.hs_codes[0]}..{q.hs_codes[-1]}"
+    raise SystemExit(f"no recorded call asks {freq} {period} {hs6}")
+
+
+def write_readme(
+    snapshot_dir: Path, results: dict[str, FetchResult], groups: list[FetchGroup]
+) -> None:
     index = (snapshot_dir / "exchanges.jsonl").read_text(encoding="utf-8").splitlines()
     statuses = defaultdict(int)
     for line in index:
         statuses[json.loads(line)["status"]] += 1
     splits = [s for r in results.values() for s in r.splits]
+    n_codes = {g.edition: len(g.hs_codes) for g in groups}
+    fetches = "\n".join(
+        f"  * `client.fetch({g.freq!r}, {list(g.periods)!r}, <the {len(g.hs_codes)} "
+        f"{g.edition} codes>)`;"
+        for g in groups
+    )
+    first_2021 = _chunk_of(results, "A", "2021", "250410")
+    li_2020 = _chunk_of(results, "A", "2020", "283691")
+    ree_202402 = _chunk_of(results, "M", "202402", "284690")
+    co_2021 = _chunk_of(results, "A", "2021", "282200")
     text = (
         f"""# Bundled UN Comtrade snapshot (SAMPLE DATA)
 
@@ -677,13 +738,22 @@ Format: see `pipelines/snapshot.py` (`exchanges.jsonl` + `bodies/<sha256>.json`)
 
 * endpoint: no-key preview `GET https://comtradeapi.un.org/public/v1/preview/C/{{A|M}}/HS`
   (cap 500 rows), i.e. `ComtradeClient(source)` with no API key;
-* HS codes: the {n_codes} distinct `hs6` of `warehouse/reference/hs_mineral_map.csv` (both
-  editions), planned with the defaults (20 codes per call, one period per call);
-* annual periods {", ".join(ANNUAL_PERIODS)} (H5 records for 2019-2021, H6 for 2022-2023);
-  monthly periods {", ".join(MONTHLY_PERIODS)} (H6; 202406 answers count 0: not yet published).
+* HS codes **per edition**: every period is asked for the codes of its own HS edition
+  (`assets.comtrade.editions.edition_for_period`: H5 = HS 2017 for periods up to 2021, H6 =
+  HS 2022 from 2022; India reports in the edition in force), i.e. the distinct `hs6` of
+  `warehouse/reference/hs_mineral_map.csv` with that `edition` ({n_codes.get("H5", 0)} H5 codes,
+  {n_codes.get("H6", 0)} H6 codes), planned with the defaults (20 codes per call, one period per call);
+* one fetch per (frequency, edition) group, as the asset makes them:
+{fetches}
+* annual periods {", ".join(ANNUAL_PERIODS)};
+  monthly periods {", ".join(MONTHLY_PERIODS)}
+  (202406 answers count 0: not yet published);
+* a code has records only in the periods whose edition contains it (e.g. 810390 in 2019-2021,
+  810391 and 810399 from 2022).
 
-Any subset of these periods replays (each call carries one period). A different code list or
-chunking changes the URLs: rebuild the snapshot.
+Any subset of these periods replays when asked with its edition's codes (each call carries one
+period). A different code list, edition grouping or chunking changes the URLs: rebuild the
+snapshot.
 
 ## Exchanges
 
@@ -691,21 +761,21 @@ chunking changes the URLs: rebuild the snapshot.
 
 Quirks carried:
 
-* **row cap**: {"; ".join(f"{s.query.freq} {','.join(s.query.periods)} codes {s.query.hs_codes[0]}..{s.query.hs_codes[-1]} returned {s.rows} rows (= cap {s.cap}) -> split by {s.dimension}" for s in splits)};
-* **429 then 200**: annual 2021, codes 250410..261710 (`Retry-After: 2`, APIM JSON body); the
-  two exchanges share one key and replay in order;
-* **count 0**: every call for 202406;
-* **mixed field casing**: 283691 in 2020 (`CIFValue`, `FOBValue`) in the annual 2020 call for
-  codes 282690..310420; 284690 in 202402 (`cifValue`, `fobValue`, `isnetWgtEstimated`,
-  `isgrossWgtEstimated`) in the 202402 call for the same codes;
-* **null qty and netWgt**: 282200 imports from Zambia (894) in 2021 (annual 2021 call for
-  codes 261790..282590);
+* **row cap**: {"; ".join(f"{s.query.freq} {','.join(s.query.periods)} ({edition_for_period(s.query.periods[0])}) codes {s.query.hs_codes[0]}..{s.query.hs_codes[-1]} returned {s.rows} rows (= cap {s.cap}) -> split by {s.dimension}" for s in splits)};
+* **429 then 200**: annual 2021 (H5), codes {first_2021} (`Retry-After: 2`, APIM JSON body);
+  the two exchanges share one key and replay in order;
+* **count 0**: every call for 202406 (H6);
+* **mixed field casing**: 283691 in 2020 (`CIFValue`, `FOBValue`) in the annual 2020 (H5) call
+  for codes {li_2020}; 284690 in 202402 (`cifValue`, `fobValue`, `isnetWgtEstimated`,
+  `isgrossWgtEstimated`) in the 202402 (H6) call for codes {ree_202402};
+* **null qty and netWgt**: 282200 imports from Zambia (894) in 2021 (annual 2021 (H5) call for
+  codes {co_2021});
 * a few records with `isQtyEstimated`/`isNetWgtEstimated` true.
 
 ## Calls
 
-| freq | period | flows | codes | outcome | rows |
-|---|---|---|---|---|---|
+| freq | edition | period | flows | codes | outcome | rows |
+|---|---|---|---|---|---|---|
 """
         + "\n".join(_call_lines(results))
         + "\n"
@@ -715,6 +785,7 @@ Quirks carried:
 
 def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
     codes = load_codes()
+    groups = fetch_groups(codes)
     db = generate_records(codes)
     results = record(snapshot_dir, codes, db)
     expected = {
@@ -729,23 +800,27 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
             "endpoint": "preview",
             "annual_periods": ANNUAL_PERIODS,
             "monthly_periods": MONTHLY_PERIODS,
-            "hs_codes": [c.hs6 for c in codes],
+            "hs_codes_by_edition": codes_by_edition(codes),
+            "fetches": [
+                {"label": g.label, "freq": g.freq, "edition": g.edition, "periods": list(g.periods)}
+                for g in groups
+            ],
             "max_codes_per_query": 20,
             "max_periods_per_query": 1,
         },
         **expected_totals(db),
         "calls": {
-            freq: {
+            label: {
                 "calls": len(r.calls),
                 "ok": sum(1 for c in r.calls if c.outcome == "ok"),
                 "no_data": sum(1 for c in r.calls if c.outcome == "no_data"),
                 "split": sum(1 for c in r.calls if c.outcome == "split"),
             }
-            for freq, r in results.items()
+            for label, r in results.items()
         },
     }
     expected_path.write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
-    write_readme(snapshot_dir, results, len(codes))
+    write_readme(snapshot_dir, results, groups)
     replay_check(snapshot_dir, codes, expected)
     return expected
 

@@ -56,8 +56,8 @@ from assets.pib.discover import (  # noqa: E402
     discover_day,
     select_candidates,
 )
-from assets.pib.policy import PIB_POLICY  # noqa: E402
 from assets.pib.parse import fetch_release_page, release_url  # noqa: E402
+from assets.pib.policy import PIB_POLICY  # noqa: E402
 from pipelines.http import Mode, SourceClient, VirtualClock  # noqa: E402
 from pipelines.snapshot import Exchange  # noqa: E402
 
@@ -150,9 +150,13 @@ class Row:
 
 def load_listing(day: date, releases: dict[int, ReleaseSpec]) -> list[Row]:
     lo, hi = DAY_PRID_RANGES[day]
-    raw = [ln.split("\t") for ln in
-           (SITE / "listings" / f"{day.isoformat()}.tsv").read_text(encoding="utf-8").splitlines()
-           if ln.strip() and not ln.startswith("#")]
+    raw = [
+        ln.split("\t")
+        for ln in (SITE / "listings" / f"{day.isoformat()}.tsv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     used = {int(r[1][1:]) for r in raw if r[1].startswith("@")}
     rng = random.Random(f"pib-{day.isoformat()}")
     free = [p for p in range(lo, hi) if p not in used]
@@ -188,8 +192,14 @@ def blob(seed: str, n: int) -> str:
     return "/wEPDwUK" + base64.b64encode(raw[:n]).decode()
 
 
-_TYPO = {"’": "&rsquo;", "‘": "&lsquo;", "“": "&ldquo;", "”": "&rdquo;", "–": "&ndash;",
-         "—": "&mdash;"}
+_TYPO = {
+    "’": "&rsquo;",
+    "‘": "&lsquo;",
+    "“": "&ldquo;",
+    "”": "&rdquo;",
+    "–": "&ndash;",
+    "—": "&mdash;",
+}
 
 
 def inline(text: str, double_escape: bool = False) -> str:
@@ -201,8 +211,10 @@ def inline(text: str, double_escape: bool = False) -> str:
 
 
 def para(inner: str, align: str = "justify") -> str:
-    return (f'<p style="text-align:{align}"><span style="font-size:16px"><span style="font-family:'
-            f'&quot;Arial&quot;,sans-serif">{inner}</span></span></p>')
+    return (
+        f'<p style="text-align:{align}"><span style="font-size:16px"><span style="font-family:'
+        f'&quot;Arial&quot;,sans-serif">{inner}</span></span></p>'
+    )
 
 
 def render_body(text: str, double_escape: bool = False) -> str:
@@ -213,8 +225,10 @@ def render_body(text: str, double_escape: bool = False) -> str:
         if first.startswith("[raw]"):
             out.append("\n".join(lines)[5:].strip())
         elif m := re.fullmatch(r"\[img:(.+?)\]", first):
-            out.append(f'<p style="text-align:center"><img alt="" src="{STATIC}/WriteReadData/'
-                       f'userfiles/image/{m[1]}" style="height:372px; width:560px" /></p>')
+            out.append(
+                f'<p style="text-align:center"><img alt="" src="{STATIC}/WriteReadData/'
+                f'userfiles/image/{m[1]}" style="height:372px; width:560px" /></p>'
+            )
         elif m := re.fullmatch(r"\[tweet:([^:]+):(\d+):(.+)\]", first):
             handle, status, ttext = m.groups()
             out.append(
@@ -223,11 +237,14 @@ def render_body(text: str, double_escape: bool = False) -> str:
                 f'&mdash; {esc(handle)} (@{esc(handle)}) <a href="https://twitter.com/{handle}/'
                 f'status/{status}?ref_src=twsrc%5Etfw">November 27, 2025</a></blockquote>\n'
                 '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8">'
-                "</script>")
+                "</script>"
+            )
         elif all(ln.startswith("- ") for ln in lines):
             items = "".join(
                 f'<li style="text-align:justify"><span style="font-size:16px">'
-                f"{inline(ln[2:], double_escape)}</span></li>" for ln in lines)
+                f"{inline(ln[2:], double_escape)}</span></li>"
+                for ln in lines
+            )
             out.append(f"<ul>{items}</ul>")
         elif all(ln.startswith("|") for ln in lines):
             trs = []
@@ -235,12 +252,17 @@ def render_body(text: str, double_escape: bool = False) -> str:
                 cells = [c.strip() for c in ln.strip().strip("|").split("|")]
                 tds = "".join(
                     f'<td style="width:{100 // len(cells)}%"><p style="text-align:center">'
-                    + (f"<strong>{inline(c)}</strong>" if i == 0 else inline(c)) + "</p></td>"
-                    for c in cells)
+                    + (f"<strong>{inline(c)}</strong>" if i == 0 else inline(c))
+                    + "</p></td>"
+                    for c in cells
+                )
                 trs.append(f"<tr>{tds}</tr>")
-            out.append('<table border="1" cellpadding="0" cellspacing="0" '
-                       'style="border-collapse:collapse; width:100%"><tbody>'
-                       + "".join(trs) + "</tbody></table>")
+            out.append(
+                '<table border="1" cellpadding="0" cellspacing="0" '
+                'style="border-collapse:collapse; width:100%"><tbody>'
+                + "".join(trs)
+                + "</tbody></table>"
+            )
         elif first.startswith("## "):
             out.append(para(f"<strong>{inline(first[3:], double_escape)}</strong>"))
         else:
@@ -250,7 +272,7 @@ def render_body(text: str, double_escape: bool = False) -> str:
 
 AKAMAI = (
     '<script type="text/javascript">(function(){if(window.BOOMR&&(window.BOOMR.version||'
-    'window.BOOMR.snippetExecuted))return;window.BOOMR=window.BOOMR||{};window.BOOMR.'
+    "window.BOOMR.snippetExecuted))return;window.BOOMR=window.BOOMR||{};window.BOOMR."
     'snippetExecuted=true;var o={"ak.v":"39","ak.cp":"1217245","ak.ai":parseInt("731203",10),'
     '"ak.ol":"0","ak.cr":14,"ak.ipv":4,"ak.proto":"http/1.1","ak.rid":"%s","ak.r":44387,'
     '"ak.a2":"e","ak.m":"dscb","ak.n":"essl","ak.bpcip":"103.87.56.0","ak.cport":51432,'
@@ -270,12 +292,15 @@ NAV = """<header class="header"><div class="top-header"><div class="container">
 FOOTER = """<footer class="footer"><div class="container"><p>Site is hosted by <a href="https://www.nic.in">National Informatics Centre (NIC)</a>. Information is provided and updated by Press Information Bureau. <a href="https://www.pib.gov.in/content/3604_2_CopyrightPolicy.aspx">Copyright Policy</a></p>
 <p>Visitor Counter : <span>8,45,21,907</span></p></div></footer>"""
 
-LG_G = ("<div id='{p}lg_g'><div class='log_oo'><img src='https://static.pib.gov.in/WriteReadData/"
-        "specificdocs/photo/2024/aug/ph2024827518901.png' alt='Viksit Bharat' /></div></div>")
+LG_G = (
+    "<div id='{p}lg_g'><div class='log_oo'><img src='https://static.pib.gov.in/WriteReadData/"
+    "specificdocs/photo/2024/aug/ph2024827518901.png' alt='Viksit Bharat' /></div></div>"
+)
 
 
-def page_shell(title: str, head_extra: str, form_action: str, hidden: str, content: str,
-               seed: str) -> str:
+def page_shell(
+    title: str, head_extra: str, form_action: str, hidden: str, content: str, seed: str
+) -> str:
     return f"""<!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
 <head><meta charset="utf-8" /><meta http-equiv="X-UA-Compatible" content="IE=edge" />
@@ -300,13 +325,14 @@ def page_shell(title: str, head_extra: str, form_action: str, hidden: str, conte
 """
 
 
-def hidden_block(prefix_script: str, seed: str, generator: str, vs_len: int,
-                 extra: str = "") -> str:
+def hidden_block(
+    prefix_script: str, seed: str, generator: str, vs_len: int, extra: str = ""
+) -> str:
     return f"""<div class="aspNetHidden">
-<input type="hidden" name="{prefix_script}" id="{prefix_script.replace('$', '_')}" value="" />
+<input type="hidden" name="{prefix_script}" id="{prefix_script.replace("$", "_")}" value="" />
 <input type="hidden" name="__EVENTTARGET" id="__EVENTTARGET" value="" />
 <input type="hidden" name="__EVENTARGUMENT" id="__EVENTARGUMENT" value="" />
-{extra}<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{blob('vs' + seed, vs_len)}" />
+{extra}<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{blob("vs" + seed, vs_len)}" />
 </div>
 <script type="text/javascript">
 //<![CDATA[
@@ -324,7 +350,7 @@ function __doPostBack(eventTarget, eventArgument) {{
 <div class="aspNetHidden">
 	<input type="hidden" name="__VIEWSTATEGENERATOR" id="__VIEWSTATEGENERATOR" value="{generator}" />
 	<input type="hidden" name="__VIEWSTATEENCRYPTED" id="__VIEWSTATEENCRYPTED" value="" />
-	<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{blob('ev' + seed, 1200)}" />
+	<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{blob("ev" + seed, 1200)}" />
 </div>"""
 
 
@@ -344,47 +370,66 @@ def render_release(r: ReleaseSpec) -> str:
     if r.variant == "h2":
         body = f'<div class="WordSection1">\n{body}\n</div>'
     tag = "h2" if r.variant in ("h2", "mobile") else "h1"
-    if r.lang == "hi":
-        label = "प्रविष्टि तिथि:"
-    else:
-        label = "Posted On:"
+    label = "प्रविष्टि तिथि:" if r.lang == "hi" else "Posted On:"
     date_line = "" if empty else f"{r.posted} by {r.office}"
     subs = "".join(f"<br/>{inline(s)}<br/>" for s in r.subtitles)
     subtitle = f'<h3 id="{p}Subtitleh3"><span id="{p}ltrSubtitle">{subs}</span></h3>'
     langs = "".join(
         f"<a href='https://pib.gov.in/PressReleasePage.aspx?PRID={tp}' target=\"_blank\"> {lab} "
-        "</a>" for tp, lab in r.translations)
+        "</a>"
+        for tp, lab in r.translations
+    )
     read_in = "इस विज्ञप्ति को इन भाषाओं में पढ़ें" if r.lang == "hi" else "Read this release in"
-    lang_div = f'<div class="ReleaseLang">{read_in}: {langs}</div>' if langs else \
-        '<div class="ReleaseLang"></div>'
-    signoff = "" if empty else (
-        '<p style="text-align:center">****</p>\n'
-        f'<p style="text-align:justify"><span style="font-size:16px"><strong>{r.signoff}'
-        "</strong></span></p>")
+    lang_div = (
+        f'<div class="ReleaseLang">{read_in}: {langs}</div>'
+        if langs
+        else '<div class="ReleaseLang"></div>'
+    )
+    signoff = (
+        ""
+        if empty
+        else (
+            '<p style="text-align:center">****</p>\n'
+            f'<p style="text-align:justify"><span style="font-size:16px"><strong>{r.signoff}'
+            "</strong></span></p>"
+        )
+    )
     iframe_inputs = ""
     visible_title = title
     if r.variant == "iframe":
         iframe_inputs = (
             f'<input type="hidden" name="ltrTitlee" id="ltrTitlee" value="{esc(title)}" />\n'
             f'<input type="hidden" name="ltrDescriptionn" id="ltrDescriptionn" '
-            f'value="{esc(body + signoff)}" />\n')
+            f'value="{esc(body + signoff)}" />\n'
+        )
         visible_title = ""
         body, signoff = "", ""
-    heading = (f'<div class="text-center event-heading-background">\n<{tag} id="{p}Titleh2">\n'
-               f"          {esc(visible_title)}\n</{tag}>\n{subtitle}\n</div>")
+    heading = (
+        f'<div class="text-center event-heading-background">\n<{tag} id="{p}Titleh2">\n'
+        f"          {esc(visible_title)}\n</{tag}>\n{subtitle}\n</div>"
+    )
     if r.variant == "event":
         date_div = ""
-        tail = (f'<div id="{p}FooterEventText" class="FooterEventText text-center">{label} '
-                f'{date_line}</div>\n<span id="{p}ReleaseIdEvent">रिलीज़ आईडी: {r.prid}</span>\n'
-                f'<span id="{p}lblViewsEvent">Visitor Counter : {r.views}</span>')
+        tail = (
+            f'<div id="{p}FooterEventText" class="FooterEventText text-center">{label} '
+            f'{date_line}</div>\n<span id="{p}ReleaseIdEvent">रिलीज़ आईडी: {r.prid}</span>\n'
+            f'<span id="{p}lblViewsEvent">Visitor Counter : {r.views}</span>'
+        )
     else:
-        date_div = (f'<div id="{p}PrDateTime" class="ReleaseDateSubHeaddateTime text-center pt20">'
-                    f"\n           {label}\n           {date_line}\n</div>")
-        tail = (f'<div id="{p}reel_pic"></div>\n<br/><span id="{p}ReleaseId">(Release ID: '
-                f'{r.prid})</span>\n<span id="{p}lblViews">Visitor Counter : {r.views}</span>\n'
-                f'<span id="{p}lblRefPhoto"></span>')
-    container_class = ("inner-page-main-about-us-content-right-part" if r.variant == "broken"
-                       else "innner-page-main-about-us-content-right-part")
+        date_div = (
+            f'<div id="{p}PrDateTime" class="ReleaseDateSubHeaddateTime text-center pt20">'
+            f"\n           {label}\n           {date_line}\n</div>"
+        )
+        tail = (
+            f'<div id="{p}reel_pic"></div>\n<br/><span id="{p}ReleaseId">(Release ID: '
+            f'{r.prid})</span>\n<span id="{p}lblViews">Visitor Counter : {r.views}</span>\n'
+            f'<span id="{p}lblRefPhoto"></span>'
+        )
+    container_class = (
+        "inner-page-main-about-us-content-right-part"
+        if r.variant == "broken"
+        else "innner-page-main-about-us-content-right-part"
+    )
     container = f"""<div class="{container_class}">
 <div id="{p}MinistryName" class="MinistryNameSubhead text-center">
           {esc(ministry)}
@@ -405,10 +450,10 @@ def render_release(r: ReleaseSpec) -> str:
     pdf = f"""<div id="{p}PdfDiv" style="display: none;">
 <table style="width:100%"><tr><td style="text-align:center">{esc(ministry)}</td></tr>
 <tr><td><h2 style="text-align:center">{esc(title)}</h2></td></tr>
-<tr><td>{''.join(f'<p>{inline(s)}</p>' for s in r.subtitles)}</td></tr>
+<tr><td>{"".join(f"<p>{inline(s)}</p>" for s in r.subtitles)}</td></tr>
 <tr><td style="text-align:center">{label} {date_line}</td></tr>
-<tr><td>{render_body(r.body, r.double_escape) if not empty else ''}</td></tr>
-<tr><td>{'' if empty else '****'}</td></tr></table></div>"""
+<tr><td>{render_body(r.body, r.double_escape) if not empty else ""}</td></tr>
+<tr><td>{"" if empty else "****"}</td></tr></table></div>"""
     content = f"""<div class="container">
 <div id="accessories" class="accessibility-options">
 <a href="#" class="font-inc">A+</a> <a href="#" class="font-dec">A-</a>
@@ -428,20 +473,32 @@ $(document).ready(function () {{
   $("#hfGridHtml").val($("#{p}PdfDiv").html());
 }});
 </script>"""
-    page_title = ("Press Release: Press Information Bureau" if mobile
-                  else "Press Release Page | Press Information Bureau")
-    og_title = "" if empty else ("Press Release Page | Press Information Bureau"
-                                 if r.variant == "iframe" else esc(title))
+    page_title = (
+        "Press Release: Press Information Bureau"
+        if mobile
+        else "Press Release Page | Press Information Bureau"
+    )
+    og_title = (
+        ""
+        if empty
+        else (
+            "Press Release Page | Press Information Bureau" if r.variant == "iframe" else esc(title)
+        )
+    )
     desc = re.sub(r"<[^>]+>", "", render_body(r.body))[:100] if not empty else ""
     style = ""
     if r.variant in ("event", "broken"):
-        style = ("<style type=\"text/css\">.innner-page-main-about-us-content-right-part"
-                 "{padding:0 15px;} .FooterEventText{font-size:14px;}</style>")
-    head = (f'<meta property="og:title" content="{og_title}" />\n'
-            f'<meta property="og:url" content="www.pib.gov.in/Pressreleaseshare.aspx?PRID={r.prid}" />'
-            f'\n<meta property="og:description" content="{esc(html.unescape(desc))}" />\n'
-            '<meta property="og:image" content="https://static.pib.gov.in/WriteReadData/'
-            'specificdocs/photo/2023/mar/ph2023323295601.png" />\n' + style)
+        style = (
+            '<style type="text/css">.innner-page-main-about-us-content-right-part'
+            "{padding:0 15px;} .FooterEventText{font-size:14px;}</style>"
+        )
+    head = (
+        f'<meta property="og:title" content="{og_title}" />\n'
+        f'<meta property="og:url" content="www.pib.gov.in/Pressreleaseshare.aspx?PRID={r.prid}" />'
+        f'\n<meta property="og:description" content="{esc(html.unescape(desc))}" />\n'
+        '<meta property="og:image" content="https://static.pib.gov.in/WriteReadData/'
+        'specificdocs/photo/2023/mar/ph2023323295601.png" />\n' + style
+    )
     if mobile:
         action = f"./PressReleseDetailm.aspx?PRID={r.prid}&amp;reg=3&amp;lang=1"
         hidden = hidden_block("ctl00$script_HiddenField", f"m{r.prid}", "BA3D1BE8", 6000)
@@ -477,32 +534,61 @@ def error_page() -> str:
 # ======================================================================= listing page
 
 MINISTRY_OPTIONS = [
-    (0, "All Ministry"), (61, "Cabinet"), (63, "Cabinet Committee on Economic Affairs (CCEA)"),
-    (62, "Cabinet Committee Decisions"), (1, "President's Secretariat"),
-    (2, "Vice President's Secretariat"), (3, "Prime Minister's Office"),
-    (4, "Ministry of External Affairs"), (5, "Ministry of Home Affairs"),
-    (7, "Ministry of Finance"), (8, "Ministry of Defence"), (16, "Ministry of Commerce & Industry"),
-    (18, "Ministry of Steel"), (20, "Ministry of Petroleum & Natural Gas"),
-    (24, "Ministry of Communications"), (27, "Ministry of Agriculture & Farmers Welfare"),
-    (31, "Ministry of Health and Family Welfare"), (35, "Election Commission"),
-    (41, "Ministry of Chemicals and Fertilizers"), (42, "Ministry of Coal"),
-    (44, "Ministry of Mines"), (52, "Ministry of Power"), (53, "Ministry of Heavy Industries"),
-    (56, "Department of Atomic Energy"), (78, "NITI Aayog"),
-    (1323, "Ministry of Electronics & IT"), (1005, "PIB Backgrounder"),
+    (0, "All Ministry"),
+    (61, "Cabinet"),
+    (63, "Cabinet Committee on Economic Affairs (CCEA)"),
+    (62, "Cabinet Committee Decisions"),
+    (1, "President's Secretariat"),
+    (2, "Vice President's Secretariat"),
+    (3, "Prime Minister's Office"),
+    (4, "Ministry of External Affairs"),
+    (5, "Ministry of Home Affairs"),
+    (7, "Ministry of Finance"),
+    (8, "Ministry of Defence"),
+    (16, "Ministry of Commerce & Industry"),
+    (18, "Ministry of Steel"),
+    (20, "Ministry of Petroleum & Natural Gas"),
+    (24, "Ministry of Communications"),
+    (27, "Ministry of Agriculture & Farmers Welfare"),
+    (31, "Ministry of Health and Family Welfare"),
+    (35, "Election Commission"),
+    (41, "Ministry of Chemicals and Fertilizers"),
+    (42, "Ministry of Coal"),
+    (44, "Ministry of Mines"),
+    (52, "Ministry of Power"),
+    (53, "Ministry of Heavy Industries"),
+    (56, "Department of Atomic Energy"),
+    (78, "NITI Aayog"),
+    (1323, "Ministry of Electronics & IT"),
+    (1005, "PIB Backgrounder"),
 ]
-MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December"]
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _select(name: str, options: list[tuple[int, str]], selected: int) -> str:
     ident = name.replace("$", "_").replace("ctl00_", "")
     sel = ' selected="selected"'
     opts = "".join(
-        f'<option{sel if v == selected else ""} value="{v}">{esc(t)}</option>'
-        for v, t in options)
-    return (f'<select name="{name}" onchange="javascript:setTimeout(&#39;__doPostBack(\\&#39;'
-            f'{name}\\&#39;,\\&#39;\\&#39;)&#39;, 0)" id="{ident}" class="form-control">{opts}'
-            "</select>")
+        f'<option{sel if v == selected else ""} value="{v}">{esc(t)}</option>' for v, t in options
+    )
+    return (
+        f'<select name="{name}" onchange="javascript:setTimeout(&#39;__doPostBack(\\&#39;'
+        f'{name}\\&#39;,\\&#39;\\&#39;)&#39;, 0)" id="{ident}" class="form-control">{opts}'
+        "</select>"
+    )
 
 
 def render_listing(day: date, rows: list[Row]) -> str:
@@ -515,9 +601,12 @@ def render_listing(day: date, rows: list[Row]) -> str:
         entries = "\n".join(
             f"<li><a title='{esc(it.title)}' href='{esc(it.href)}' target=\"_self\">"
             f"{esc(it.title)}</a><span class='publishdatesmall'>Posted on: {posted}</li>"
-            for it in items)
-        lis.append(f'<li><h3 class="font104">{esc(ministry)}</h3>\n<ul class="leftul">\n'
-                   f"{entries}\n</ul></li>")
+            for it in items
+        )
+        lis.append(
+            f'<li><h3 class="font104">{esc(ministry)}</h3>\n<ul class="leftul">\n'
+            f"{entries}\n</ul></li>"
+        )
     label = f"{day.day:02d}-{MONTH_NAMES[day.month - 1]}-{day.year}"
     filters = f"""<div class="search-area row">
 <div class="col-md-3">{_select("ctl00$ContentPlaceHolder1$ddlMinistry", MINISTRY_OPTIONS, 0)}</div>
@@ -542,11 +631,21 @@ def render_listing(day: date, rows: list[Row]) -> str:
 {chr(10).join(lis)}
 </ul>
 </div></div>"""
-    hidden = hidden_block("script_HiddenField", f"l{day.isoformat()}", "CBED066B", 10000,
-                          extra='<input type="hidden" name="__LASTFOCUS" id="__LASTFOCUS" '
-                                'value="" />\n')
-    return page_shell("All Press Release | Press Information Bureau", "",
-                      "./allRel.aspx?reg=3&amp;lang=1", hidden, content, f"l{day.isoformat()}")
+    hidden = hidden_block(
+        "script_HiddenField",
+        f"l{day.isoformat()}",
+        "CBED066B",
+        10000,
+        extra='<input type="hidden" name="__LASTFOCUS" id="__LASTFOCUS" value="" />\n',
+    )
+    return page_shell(
+        "All Press Release | Press Information Bureau",
+        "",
+        "./allRel.aspx?reg=3&amp;lang=1",
+        hidden,
+        content,
+        f"l{day.isoformat()}",
+    )
 
 
 # ======================================================================= the fake site
@@ -558,26 +657,27 @@ class FakePib:
     def __init__(self, releases: dict[int, ReleaseSpec], listings: dict[date, list[Row]]):
         self.releases = releases
         self.listings = listings
-        self.served_viewstates = {
-            blob(f"vsl{d.isoformat()}", 10000) for d in [TODAY, *listings]
-        }
+        self.served_viewstates = {blob(f"vsl{d.isoformat()}", 10000) for d in [TODAY, *listings]}
         self.log: list[httpx.Request] = []
 
     @staticmethod
     def html(content: str, status: int = 200, headers: dict | None = None) -> httpx.Response:
         return httpx.Response(
-            status, content=content.encode("utf-8"),
-            headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})
+            status,
+            content=content.encode("utf-8"),
+            headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})},
+        )
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.log.append(request)
         ua = request.headers.get("user-agent", "")
         if "+http" in ua or ua.startswith("python-httpx") or "Mozilla/5.0" not in ua:
-            return self.html("<html><head><title>Access Denied</title></head><body>Access "
-                             "Denied</body></html>", 403)
+            return self.html(
+                "<html><head><title>Access Denied</title></head><body>Access Denied</body></html>",
+                403,
+            )
         if request.url.host != HOST:
-            return httpx.Response(301, headers={
-                "Location": str(request.url.copy_with(host=HOST))})
+            return httpx.Response(301, headers={"Location": str(request.url.copy_with(host=HOST))})
         path = request.url.path.lower()
         q = dict(request.url.params)
         if path == "/allrel.aspx":
@@ -616,17 +716,29 @@ class FakePib:
             return self.html(error_page())
         canonical = release_url(prid)
         if spec.redirect == "mobile":
-            return httpx.Response(302, headers={
-                "Location": f"https://{HOST}/PressReleseDetailm.aspx?PRID={prid}&reg=3&lang=1"})
+            return httpx.Response(
+                302,
+                headers={
+                    "Location": f"https://{HOST}/PressReleseDetailm.aspx?PRID={prid}&reg=3&lang=1"
+                },
+            )
         if spec.redirect == "cookie":
             has = f"{REGION_COOKIE}=3" in request.headers.get("cookie", "")
             if q.get("reg") == "48":  # the canonical hop: remember the region, go back
-                return httpx.Response(302, headers={
-                    "Location": canonical,
-                    "Set-Cookie": f"{REGION_COOKIE}=3; path=/; HttpOnly"})
+                return httpx.Response(
+                    302,
+                    headers={
+                        "Location": canonical,
+                        "Set-Cookie": f"{REGION_COOKIE}=3; path=/; HttpOnly",
+                    },
+                )
             if not has:  # no region cookie: canonicalise to National/Hindi first
-                return httpx.Response(302, headers={
-                    "Location": f"https://{HOST}/PressReleasePage.aspx?PRID={prid}&reg=48&lang=2"})
+                return httpx.Response(
+                    302,
+                    headers={
+                        "Location": f"https://{HOST}/PressReleasePage.aspx?PRID={prid}&reg=48&lang=2"
+                    },
+                )
         return self.html(render_release(spec))
 
 
@@ -664,16 +776,27 @@ def build() -> dict:
     days: dict[str, dict] = {}
     fetched_all: list[int] = []
     for day in sorted(listings):
-        with SourceClient(PIB_POLICY, Mode.RECORD, snapshot_dir=SNAPSHOT,
-                          live_transport=httpx.MockTransport(site), clock=clock) as client:
+        with SourceClient(
+            PIB_POLICY,
+            Mode.RECORD,
+            snapshot_dir=SNAPSHOT,
+            live_transport=httpx.MockTransport(site),
+            clock=clock,
+        ) as client:
             listing = discover_day(client, day)
             candidates = select_candidates(listing)
-            order = sorted(candidates, key=lambda c: releases[c.prid].redirect == "cookie"
-                           if c.prid in releases else False)
+            order = sorted(
+                candidates,
+                key=lambda c: (
+                    releases[c.prid].redirect == "cookie" if c.prid in releases else False
+                ),
+            )
             for cand in order:
                 if cand.prid not in releases:
-                    raise SystemExit(f"{day}: candidate {cand.prid} {cand.item.title!r} "
-                                     f"({cand.reasons}) has no releases/{cand.prid}.txt")
+                    raise SystemExit(
+                        f"{day}: candidate {cand.prid} {cand.item.title!r} "
+                        f"({cand.reasons}) has no releases/{cand.prid}.txt"
+                    )
                 fetch_release_page(client, cand.prid)
                 fetched_all.append(cand.prid)
         days[day.isoformat()] = {
@@ -710,8 +833,7 @@ def build() -> dict:
             for p in sorted(fetched_all)
         },
     }
-    MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
+    MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return manifest
 
 
@@ -719,11 +841,15 @@ def main() -> None:
     manifest = build()
     n_ex = len((SNAPSHOT / "exchanges.jsonl").read_text(encoding="utf-8").splitlines())
     for day, info in manifest["days"].items():
-        print(f"{day}: listed {info['listed']} in {info['ministry_headings']} headings, "
-              f"candidates {len(info['candidates'])}")
+        print(
+            f"{day}: listed {info['listed']} in {info['ministry_headings']} headings, "
+            f"candidates {len(info['candidates'])}"
+        )
     fails = {p: r["failure"] for p, r in manifest["releases"].items() if r["expected_to_fail"]}
-    print(f"fetched {len(manifest['releases'])} releases; {n_ex} exchanges; expected failures: "
-          f"{fails}")
+    print(
+        f"fetched {len(manifest['releases'])} releases; {n_ex} exchanges; expected failures: "
+        f"{fails}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,332 @@
+"""Trade assets (group ``trade``): India's Comtrade flows for every mapped HS code.
+
+Two partitioned assets write the same tables, each owning its ``period_key`` slices:
+
+* ``trade_flow_annual``: yearly partitions from 2017 (HS 2017 and HS 2022 editions);
+* ``trade_flow_monthly``: monthly partitions from 2019.
+
+For a range of periods, the HS codes come from ``dim_hs_code`` (validated rows) in the edition
+that applies to each period, the planner splits any answer that reaches the row cap, the
+records are normalised with polars, and ``fact_trade_flow`` (partner rows),
+``fact_trade_world_total`` (World rows) and ``comtrade_call`` are swapped for the range in one
+transaction. A quota stop (HTTP 403) fails the run with a resumable state file: rerun the same
+range and only the pending calls are made.
+"""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from assets.comtrade.client import ComtradeClient, QuotaExhaustedError
+from assets.comtrade.editions import edition_for_period
+from assets.comtrade.normalise import normalise_batches
+from assets.comtrade.policy import COMTRADE_POLICY
+from assets.reference.assets import dim_country, dim_hs_code
+from pipelines.checks import table_checks
+from pipelines.metadata import preview_md
+from pipelines.resources import HttpSources, Warehouse
+from warehouse.store import PartitionWrite
+
+annual_periods = dg.TimeWindowPartitionsDefinition(
+    start="2017", cron_schedule="0 0 1 1 *", fmt="%Y", timezone="UTC"
+)
+monthly_periods = dg.MonthlyPartitionsDefinition(start_date="2019-01", fmt="%Y-%m", timezone="UTC")
+
+
+def period_of(freq: str, partition_key: str) -> str:
+    """Dagster partition key -> Comtrade period ('2021' -> '2021', '2024-03' -> '202403')."""
+    return partition_key if freq == "A" else partition_key.replace("-", "")
+
+
+def codes_by_edition(warehouse: Warehouse) -> dict[str, list[str]]:
+    """Validated HS codes per edition, from dim_hs_code."""
+    with warehouse.store().read() as con:
+        rows = con.execute(
+            "SELECT DISTINCT hs_edition, hs6 FROM dim_hs_code WHERE validated ORDER BY 1, 2"
+        ).fetchall()
+    out: dict[str, list[str]] = defaultdict(list)
+    for edition, hs6 in rows:
+        out[edition].append(hs6)
+    return dict(out)
+
+
+def _state_path(http: HttpSources, freq: str, periods: list[str], edition: str) -> Path | None:
+    if not http.raw_dir:
+        return None
+    root = Path(http.raw_dir).parent / "comtrade_state"
+    return root / f"{freq}-{periods[0]}-{periods[-1]}-{edition}.json"
+
+
+def load_trade(
+    context: dg.AssetExecutionContext, freq: str, http: HttpSources, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    keys = list(context.partition_keys)
+    periods = [period_of(freq, k) for k in keys]
+    period_keys = [f"{freq}:{p}" for p in periods]
+    codes = codes_by_edition(warehouse)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for p in periods:
+        groups[edition_for_period(p)].append(p)
+
+    responses, calls, splits = [], [], []
+    meta_totals: dict[str, int] = defaultdict(int)
+    with http.client(COMTRADE_POLICY) as source:
+        client = ComtradeClient.from_env(source)
+        for edition, eperiods in sorted(groups.items()):
+            hs = codes.get(edition)
+            if not hs:
+                raise dg.Failure(f"dim_hs_code has no validated {edition} codes; load it first")
+            try:
+                result = client.fetch(
+                    freq, eperiods, hs, state_path=_state_path(http, freq, eperiods, edition)
+                )
+            except QuotaExhaustedError as exc:
+                raise dg.Failure(
+                    description=f"Comtrade quota exhausted: {exc}. Completed calls are saved in "
+                    f"{exc.state_path}; rerun the same range after the quota resets to resume.",
+                    allow_retries=False,
+                ) from exc
+            responses += result.responses
+            calls += result.calls
+            splits += result.splits
+            for k, v in result.metadata().items():
+                if isinstance(v, int):
+                    meta_totals[k] += v
+        endpoint = client.endpoint.value
+        http_stats = source.stats.as_metadata()
+
+    fetched_at = {r.fetched.sha256: datetime.fromisoformat(r.fetched.fetched_at) for r in responses}
+    batches = [r for r in responses if not r.truncated]
+    trade = normalise_batches(batches)
+    sample = http.mode == "replay"
+
+    def to_table(df: pl.DataFrame) -> pl.DataFrame:
+        return df.with_columns(
+            (pl.col("freq") + ":" + pl.col("period")).alias("period_key"),
+            pl.lit(sample).alias("is_sample_data"),
+            pl.col("raw_sha256")
+            .replace_strict(fetched_at, default=None, return_dtype=pl.Datetime("us", "UTC"))
+            .alias("_fetched_at"),
+        ).rename({"raw_sha256": "_raw_sha256", "source_url": "_source_url"})
+
+    partners, world = to_table(trade.partners), to_table(trade.world)
+    now = datetime.now(UTC)
+    call_rows = [
+        {
+            "period_key": f"{freq}:{c.query.periods[0]}",
+            "call_no": i,
+            "url": c.url,
+            "outcome": c.outcome,
+            "rows_returned": c.rows,
+            "row_cap": client.cap,
+            "hs_codes": len(c.query.hs_codes),
+            "raw_sha256": c.sha256 or None,
+            "_loaded_at": now,
+        }
+        for i, c in enumerate(calls, 1)
+    ]
+    call_df = pl.DataFrame(
+        call_rows,
+        schema={
+            "period_key": pl.Utf8,
+            "call_no": pl.Int32,
+            "url": pl.Utf8,
+            "outcome": pl.Utf8,
+            "rows_returned": pl.Int32,
+            "row_cap": pl.Int32,
+            "hs_codes": pl.Int32,
+            "raw_sha256": pl.Utf8,
+            "_loaded_at": pl.Datetime("us", "UTC"),
+        },
+    )
+    warehouse.store().replace_partitions(
+        [
+            PartitionWrite("fact_trade_flow", partners, "period_key", period_keys),
+            PartitionWrite("fact_trade_world_total", world, "period_key", period_keys),
+            PartitionWrite("comtrade_call", call_df, "period_key", period_keys),
+        ],
+        run_id=context.run.run_id,
+    )
+    imports = partners.filter(pl.col("flow_code") == "M")
+    exports = partners.filter(pl.col("flow_code") == "X")
+    return dg.MaterializeResult(
+        metadata={
+            "periods": dg.MetadataValue.json(periods),
+            "endpoint": endpoint,
+            "calls": len(calls),
+            "calls_no_data": sum(c.outcome == "no_data" for c in calls),
+            "splits": len(splits),
+            "rows": partners.height,
+            "world_rows": world.height,
+            "partners": partners["partner_code"].n_unique(),
+            "hs_codes": partners["hs6"].n_unique(),
+            "imports_usd": float(imports["primary_value_usd"].sum() or 0.0),
+            "exports_usd": float(exports["primary_value_usd"].sum() or 0.0),
+            "duplicates_dropped": trade.stats.get("duplicates_dropped", 0),
+            "breakdown_rows_dropped": trade.stats.get("breakdown_rows_dropped", 0),
+            "sample_data": sample,
+            **http_stats,
+            "preview": dg.MetadataValue.md(
+                preview_md(
+                    partners.sort("primary_value_usd", descending=True).select(
+                        "period", "flow_code", "hs6", "partner_code", "primary_value_usd"
+                    )
+                )
+            ),
+        }
+    )
+
+
+_DESCRIPTION = (
+    "India's imports and exports of every HS code in dim_hs_code, all partners, from UN "
+    "Comtrade ({what}). Partner rows go to fact_trade_flow, World totals to "
+    "fact_trade_world_total, every call to comtrade_call; swapped per period in one transaction."
+)
+
+
+@dg.asset(
+    partitions_def=annual_periods,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="warehouse",
+    group_name="trade",
+    kinds={"duckdb", "polars", "api"},
+    deps=[dim_hs_code, dim_country],
+    description=_DESCRIPTION.format(what="annual periods from 2017, HS 2017 and HS 2022"),
+)
+def trade_flow_annual(
+    context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    return load_trade(context, "A", http, warehouse)
+
+
+@dg.asset(
+    partitions_def=monthly_periods,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="warehouse",
+    group_name="trade",
+    kinds={"duckdb", "polars", "api"},
+    deps=[dim_hs_code, dim_country],
+    description=_DESCRIPTION.format(what="monthly periods from 2019"),
+)
+def trade_flow_monthly(
+    context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    return load_trade(context, "M", http, warehouse)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _trade_checks(asset: dg.AssetsDefinition, freq: str) -> list[dg.AssetChecksDefinition]:
+    where = f"freq = '{freq}'"
+    name = asset.key.to_user_string()
+
+    @dg.asset_check(
+        asset=asset,
+        name=f"{name}_values_non_negative",
+        description="Values, weights and quantities are never negative.",
+    )
+    def non_negative(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.store().read() as con:
+            n = con.execute(
+                f"SELECT count(*) FROM fact_trade_flow WHERE {where} AND (primary_value_usd < 0 "
+                "OR cif_value_usd < 0 OR fob_value_usd < 0 OR net_weight_kg < 0 OR qty < 0)"
+            ).fetchone()[0]
+        return dg.AssetCheckResult(passed=n == 0, metadata={"negative_rows": n})
+
+    @dg.asset_check(
+        asset=asset,
+        name=f"{name}_hs_codes_mapped",
+        description="Every (hs6, edition) in the facts is in dim_hs_code.",
+    )
+    def hs_mapped(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.store().read() as con:
+            bad = con.execute(
+                f"SELECT DISTINCT f.hs6, f.hs_edition FROM fact_trade_flow f WHERE {where} "
+                "AND NOT EXISTS (SELECT 1 FROM dim_hs_code d WHERE d.hs6 = f.hs6 "
+                "AND d.hs_edition = f.hs_edition) ORDER BY ALL"
+            ).fetchall()
+        return dg.AssetCheckResult(passed=not bad, metadata={"unmapped": str(bad[:20])})
+
+    @dg.asset_check(
+        asset=asset,
+        name=f"{name}_partners_known",
+        description="Every partner code is in dim_country.",
+    )
+    def partners_known(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.store().read() as con:
+            bad = con.execute(
+                f"SELECT DISTINCT partner_code FROM fact_trade_flow WHERE {where} "
+                "AND partner_code NOT IN (SELECT area_code FROM dim_country) ORDER BY 1"
+            ).fetchall()
+        return dg.AssetCheckResult(passed=not bad, metadata={"unknown_partners": str(bad)})
+
+    @dg.asset_check(
+        asset=asset,
+        name=f"{name}_partners_sum_to_world",
+        description="Sum of partner rows is within 1% of the reporter's World total per period, "
+        "flow and code (warning: Comtrade's World can include confidential partners).",
+    )
+    def partners_vs_world(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.store().read() as con:
+            rows = con.execute(
+                f"""SELECT w.period, w.flow_code, w.hs6, w.primary_value_usd AS world,
+                           coalesce(p.total, 0) AS partners
+                    FROM fact_trade_world_total w
+                    LEFT JOIN (SELECT period_key, flow_code, hs6, sum(primary_value_usd) total
+                               FROM fact_trade_flow GROUP BY ALL) p
+                      USING (period_key, flow_code, hs6)
+                    WHERE w.{where}
+                      AND abs(w.primary_value_usd - coalesce(p.total, 0))
+                          > 0.01 * greatest(w.primary_value_usd, 1)
+                    ORDER BY abs(w.primary_value_usd - coalesce(p.total, 0)) DESC"""
+            ).fetchall()
+        gaps = [
+            {
+                "period": r[0],
+                "flow": r[1],
+                "hs6": r[2],
+                "world": r[3],
+                "partners": r[4],
+                "gap": r[3] - r[4],
+            }
+            for r in rows[:20]
+        ]
+        return dg.AssetCheckResult(
+            passed=not rows,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"mismatches": len(rows), "largest_gaps": dg.MetadataValue.json(gaps)},
+        )
+
+    return [
+        *table_checks(
+            asset,
+            "fact_trade_flow",
+            key=["period_key", "reporter_code", "partner_code", "flow_code", "hs6"],
+            required=["period", "hs6", "hs_edition", "primary_value_usd", "_raw_sha256"],
+            min_rows=0,
+            where=where,
+        ),
+        non_negative,
+        hs_mapped,
+        partners_known,
+        partners_vs_world,
+    ]
+
+
+trade_assets = [trade_flow_annual, trade_flow_monthly]
+trade_checks = [*_trade_checks(trade_flow_annual, "A"), *_trade_checks(trade_flow_monthly, "M")]
+
+
+def refresh_ranges(today: date) -> dict[str, tuple[str, str]]:
+    """Periods the periodic refresh re-pulls (Comtrade revises): last 2 complete years, last 6
+    complete months."""
+    year = today.year
+    annual = (str(year - 2), str(year - 1))
+    end_m = (today.year * 12 + today.month - 1) - 1  # previous month, as a month index
+    start_m = end_m - 5
+    fmt = lambda m: f"{m // 12:04d}-{m % 12 + 1:02d}"  # noqa: E731
+    return {"annual": annual, "monthly": (fmt(start_m), fmt(end_m))}
