@@ -176,7 +176,11 @@ class ReplayTransport(httpx.BaseTransport):
             )
         headers = [(k, v) for k, vs in ex.headers.items() for v in vs.split("\n")]
         return httpx.Response(
-            ex.status, headers=headers, content=self.reader.body(ex), request=request
+            ex.status,
+            headers=headers,
+            content=self.reader.body(ex),
+            request=request,
+            extensions={"recorded_at": ex.fetched_at},
         )
 
 
@@ -471,7 +475,8 @@ class SourceClient:
             headers=response.headers,
             content=content,
             sha256=hashlib.sha256(content).hexdigest(),
-            fetched_at=_utcnow(),
+            # replay reports when the body was originally fetched, so reruns are identical
+            fetched_at=response.extensions.get("recorded_at") or _utcnow(),
             replayed=self.mode is Mode.REPLAY,
             redirects=[_redact(str(r.url), self.policy) for r in response.history],
         )

@@ -151,3 +151,69 @@ def test_listing_covers_three_full_days(reader):
     )
     assert set(per_day) == {"2025-11-25", "2025-11-26", "2025-11-27"}
     assert all(n >= 40 for n in per_day.values())
+
+
+# ----------------------------------------------------------------------------- trade
+
+EXPECTED_TRADE = __import__("json").loads(
+    (REPO / "tools" / "snapshots" / "comtrade_expected.json").read_text(encoding="utf-8")
+)
+
+BY_PARTNER_BY_YEAR = """
+    SELECT f.ref_year, c.area_code, c.name, sum(f.primary_value_usd) AS imports_usd,
+           sum(f.net_weight_kg) AS net_weight_kg
+    FROM fact_trade_flow f JOIN dim_country c ON c.area_code = f.partner_code
+    WHERE f.flow_code = 'M' AND f.freq = 'A' AND f.hs6 = ?
+    GROUP BY ALL ORDER BY 1, 2
+"""
+
+
+@pytest.mark.parametrize("hs6", ["283691", "284690", "282200"])  # Li2CO3, REE compounds, Co oxides
+def test_imports_by_partner_by_year_match_the_snapshot_exactly(reader, hs6):
+    expected = EXPECTED_TRADE["imports_by_code"][hs6]["primary_value_usd"]
+    got: dict[str, dict[str, float]] = {}
+    for year, code, _name, value, _kg in reader.execute(BY_PARTNER_BY_YEAR, [hs6]).fetchall():
+        got.setdefault(str(year), {})[str(code)] = value
+    assert got == expected
+
+
+def test_no_partner_row_is_a_world_total_and_partners_sum_to_world(reader):
+    assert (
+        reader.execute("SELECT count(*) FROM fact_trade_flow WHERE partner_code = 0").fetchone()[0]
+        == 0
+    )
+    worst = reader.execute(
+        """SELECT max(abs(w.primary_value_usd - p.total))
+           FROM fact_trade_world_total w
+           JOIN (SELECT period_key, flow_code, hs6, sum(primary_value_usd) total
+                 FROM fact_trade_flow GROUP BY ALL) p USING (period_key, flow_code, hs6)"""
+    ).fetchone()[0]
+    assert worst < 1.0
+
+
+def test_every_traded_code_is_mapped_and_labelled_sample(reader):
+    unmapped = reader.execute(
+        """SELECT count(*) FROM fact_trade_flow f WHERE NOT EXISTS (
+               SELECT 1 FROM dim_hs_code d WHERE d.hs6 = f.hs6 AND d.hs_edition = f.hs_edition)"""
+    ).fetchone()[0]
+    assert unmapped == 0
+    assert reader.execute("SELECT bool_and(is_sample_data) FROM fact_trade_flow").fetchone()[0]
+    label = reader.execute("SELECT value FROM dataset_info WHERE key = 'dataset_label'").fetchone()[
+        0
+    ]
+    assert "SAMPLE DATA" in label
+    counts = dict(
+        reader.execute("SELECT freq, count(*) FROM fact_trade_flow GROUP BY 1").fetchall()
+    )
+    assert counts == {f: EXPECTED_TRADE["row_counts"][f]["partner_rows"] for f in ("A", "M")}
+
+
+def test_no_call_was_left_at_the_row_cap(reader):
+    """Every answer that reached the cap was split; no 'ok' answer sits at the cap."""
+    at_cap_ok = reader.execute(
+        "SELECT count(*) FROM comtrade_call WHERE outcome = 'ok' AND rows_returned >= row_cap"
+    ).fetchone()[0]
+    splits = reader.execute(
+        "SELECT count(*) FROM comtrade_call WHERE outcome = 'split'"
+    ).fetchone()[0]
+    assert at_cap_ok == 0 and splits >= 1
