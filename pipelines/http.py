@@ -180,7 +180,7 @@ class ReplayTransport(httpx.BaseTransport):
             headers=headers,
             content=self.reader.body(ex),
             request=request,
-            extensions={"recorded_at": ex.fetched_at},
+            extensions={"recorded_at": ex.fetched_at, "recorded_url": ex.url},
         )
 
 
@@ -315,7 +315,10 @@ class SourceClient:
         clock: RealClock | VirtualClock | None = None,
         live_transport: httpx.BaseTransport | None = None,
         rng: random.Random | None = None,
+        replay_latest: bool = False,
     ) -> None:
+        """``replay_latest`` serves the newest recording of each request (raw-store re-parse)
+        instead of replaying a recorded sequence in order."""
         self.policy = policy
         self.mode = Mode(mode)
         self.stats = ClientStats()
@@ -328,7 +331,8 @@ class SourceClient:
         if self.mode is Mode.REPLAY:
             if snapshot_dir is None:
                 raise ValueError(f"[{policy.name}] replay mode needs a snapshot directory")
-            transport: httpx.BaseTransport = ReplayTransport(policy, SnapshotReader(snapshot_dir))
+            reader = SnapshotReader(snapshot_dir, prefer="latest" if replay_latest else "sequence")
+            transport: httpx.BaseTransport = ReplayTransport(policy, reader)
         else:
             inner = live_transport or httpx.HTTPTransport(retries=0)
             if self.mode is Mode.RECORD:
@@ -469,7 +473,8 @@ class SourceClient:
         self.stats.bytes += len(content)
         fetched = Fetched(
             source=self.policy.name,
-            url=_redact(str(response.url), self.policy),
+            # the raw store records a redirect chain's final URL; replay reports it again
+            url=response.extensions.get("recorded_url") or _redact(str(response.url), self.policy),
             requested_url=shown_url,
             status=status,
             headers=response.headers,
@@ -485,7 +490,7 @@ class SourceClient:
             self._raw.write(
                 key=request_key(request.method, str(request.url), form, self.policy.secret_params),
                 method=request.method,
-                url=shown_url,
+                url=fetched.url,
                 form=form,
                 request_cookies=[],
                 status=status,

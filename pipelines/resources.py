@@ -28,7 +28,9 @@ class HttpSources(dg.ConfigurableResource):
         """Replays the raw store (latest body per request): re-parse without fetching."""
         if not self.raw_dir:
             raise ValueError("no raw_dir configured")
-        return SourceClient(policy, Mode.REPLAY, snapshot_dir=Path(self.raw_dir) / policy.name)
+        return SourceClient(
+            policy, Mode.REPLAY, snapshot_dir=Path(self.raw_dir) / policy.name, replay_latest=True
+        )
 
 
 class Warehouse(dg.ConfigurableResource):

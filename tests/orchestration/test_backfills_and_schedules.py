@@ -144,3 +144,23 @@ def test_trade_refresh_ranges():
     )
     (req,) = schedule.evaluate_tick(ctx).run_requests
     assert req.tags["dagster/asset_partition_range_start"] == "2026-05"
+
+
+def test_reparse_from_raw_store_needs_no_snapshot(res, tmp_path):
+    """Load once (raw store filled), then re-parse from the raw store with the snapshot gone."""
+    assert dg.materialize([pib_release], resources=res, tags=RANGE).success
+    before = _content(tmp_path / "w.duckdb", "pib_release")
+    no_snapshot = {
+        **res,
+        "http": HttpSources(
+            mode="replay", snapshot_dir=str(tmp_path / "empty"), raw_dir=str(tmp_path / "raw")
+        ),
+    }
+    again = dg.materialize(
+        [pib_release],
+        resources=no_snapshot,
+        tags=RANGE,
+        run_config={"ops": {"pib_release": {"config": {"reparse_from_raw": True}}}},
+    )
+    assert again.success
+    assert _content(tmp_path / "w.duckdb", "pib_release") == before
