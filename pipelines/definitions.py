@@ -9,13 +9,14 @@ from assets.comtrade.assets import (
     trade_flow_annual,
     trade_flow_monthly,
 )
+from assets.events.assets import events_assets, events_checks, policy_event
 from assets.pib.assets import pib_assets, pib_checks
 from assets.publish import build_publish_asset
 from assets.reference.assets import reference_assets, reference_checks
 from pipelines.resources import build_resources
 from pipelines.schedules import build_pib_nightly, build_trade_refresh
 
-reader_snapshot = build_publish_asset([*reference_assets, *pib_assets, *trade_assets])
+reader_snapshot = build_publish_asset([*reference_assets, *pib_assets, *trade_assets, policy_event])
 
 reference_job = dg.define_asset_job(
     "reference_job",
@@ -37,12 +38,22 @@ trade_monthly_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(trade_flow_monthly),
     description="Comtrade monthly trade flows for a range of months (one run per range).",
 )
+events_job = dg.define_asset_job(
+    "events_job",
+    selection=dg.AssetSelection.assets(policy_event),
+    description="Tag PIB releases into policy events for a range of IST days (one run per range).",
+)
+evaluation_job = dg.define_asset_job(
+    "evaluation_job",
+    selection=dg.AssetSelection.assets("tagger_evaluation"),
+    description="Score the event tagger on the gold set.",
+)
 publish_job = dg.define_asset_job(
     "publish_job",
     selection=dg.AssetSelection.assets(reader_snapshot),
     description="Label the warehouse and republish the analyst reader file.",
 )
-load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job]
+load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job, events_job]
 
 
 @dg.run_status_sensor(
@@ -58,9 +69,9 @@ def publish_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
 
 
 defs = dg.Definitions(
-    assets=[*reference_assets, *pib_assets, *trade_assets, reader_snapshot],
-    asset_checks=[*reference_checks, *pib_checks, *trade_checks],
-    jobs=[*load_jobs, publish_job],
+    assets=[*reference_assets, *pib_assets, *trade_assets, *events_assets, reader_snapshot],
+    asset_checks=[*reference_checks, *pib_checks, *trade_checks, *events_checks],
+    jobs=[*load_jobs, evaluation_job, publish_job],
     schedules=[
         build_pib_nightly(pib_job),
         *build_trade_refresh(trade_annual_job, trade_monthly_job, refresh_ranges),

@@ -217,3 +217,50 @@ def test_no_call_was_left_at_the_row_cap(reader):
         "SELECT count(*) FROM comtrade_call WHERE outcome = 'split'"
     ).fetchone()[0]
     assert at_cap_ok == 0 and splits >= 1
+
+
+# ----------------------------------------------------------------------------- events
+
+LITHIUM_ARGENTINA_AUSTRALIA = """
+    SELECT e.event_id, e.event_type, e.title, a.kind, a.value, a.unit
+    FROM policy_event e
+    LEFT JOIN event_amount a USING (event_id)
+    WHERE e.event_id IN (SELECT event_id FROM event_mineral WHERE mineral_id = 'lithium')
+      AND e.event_id IN (SELECT event_id FROM event_country WHERE area_code IN (32, 36))
+    ORDER BY e.posted_at, a.kind
+"""
+
+
+def test_reposts_and_translations_become_one_event(reader):
+    prids = {
+        r[0]: sorted(r[1])
+        for r in reader.execute("SELECT event_id, source_prids FROM policy_event").fetchall()
+    }
+    assert prids["pib-2194611"] == [2194611, 2194627]  # Cabinet + Heavy Industries repost
+    assert prids["pib-2194182"] == [2194182, 2194226]  # English + Hindi twin
+    every = [p for ps in prids.values() for p in ps]
+    assert len(every) == len(set(every))  # no release in two events
+
+
+def test_lithium_events_with_argentina_or_australia_with_amounts(reader):
+    rows = reader.execute(LITHIUM_ARGENTINA_AUSTRALIA).fetchall()
+    events = {r[0] for r in rows}
+    assert events == {"pib-2193990", "pib-2194517"}
+    kinds = {(r[0], r[3], r[5]) for r in rows}
+    assert ("pib-2194517", "area", "hectares") in kinds
+
+
+def test_event_links_resolve_to_dimensions(reader):
+    assert (
+        reader.execute(
+            "SELECT count(*) FROM event_mineral WHERE mineral_id NOT IN (SELECT mineral_id FROM dim_mineral)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        reader.execute(
+            "SELECT count(*) FROM event_country WHERE area_code NOT IN (SELECT area_code FROM dim_country)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert reader.execute("SELECT min(value) FROM event_amount").fetchone()[0] > 0

@@ -164,3 +164,17 @@ def test_reparse_from_raw_store_needs_no_snapshot(res, tmp_path):
     )
     assert again.success
     assert _content(tmp_path / "w.duckdb", "pib_release") == before
+
+
+def test_tagger_evaluation_reports_scores_as_metadata(res):
+    from assets.events.assets import tagger_evaluation
+
+    result = dg.materialize([tagger_evaluation], resources=res)
+    assert result.success
+    (mat,) = result.asset_materializations_for_node("tagger_evaluation")
+    md = mat.metadata
+    for label in ("relevance", "event_type", "minerals"):
+        assert md[f"{label}_f1"].value >= 0.90
+    assert md["countries_f1"].value >= 0.85
+    assert md["gold_items"].value >= 60
+    assert "| relevance |" in md["report"].value

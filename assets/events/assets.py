@@ -1,0 +1,296 @@
+"""Policy-event assets (group ``events``): PIB releases -> typed events and their bridges.
+
+``policy_event`` shares pib_release's daily partitions. For a range of days it reads the parsed
+releases from the warehouse (no fetching), tags each one with the rules in
+``assets/events/vocab/`` (event type, status, minerals, countries/actors, amounts, relevance),
+merges reposts and translations into one event, and swaps the range's slices of
+``policy_event``, ``event_mineral``, ``event_country`` and ``event_amount`` in one transaction.
+
+``tagger_evaluation`` scores the tagger on the hand-labelled gold set (tests/events/gold.jsonl)
+and reports per-label precision, recall and F1 as metadata.
+"""
+
+from datetime import UTC, date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import polars as pl
+
+from assets.events.evaluate import GOLD_PATH, evaluate, format_report, load_gold, releases_for_gold
+from assets.events.tagger import Event, load_vocab, merge_events, tag_release
+from assets.pib.assets import pib_daily, pib_release
+from assets.pib.parse import release_url
+from assets.reference.assets import dim_country, dim_mineral
+from pipelines.checks import table_checks
+from pipelines.metadata import preview_md
+from pipelines.resources import HttpSources, Warehouse
+from warehouse.store import PartitionWrite
+
+IST = ZoneInfo("Asia/Kolkata")
+LABELS = ("relevance", "event_type", "status", "minerals", "countries", "amounts")
+
+RELEASE_SQL = """
+    SELECT prid, release_date, ministry, title, subtitles, body_text, language, translations,
+           posted_at AT TIME ZONE 'Asia/Kolkata' AS posted_ist
+    FROM pib_release WHERE release_date IN (SELECT UNNEST(?)) ORDER BY prid
+"""
+
+EVENT_SCHEMA = {
+    "event_id": pl.Utf8,
+    "release_date": pl.Date,
+    "event_type": pl.Utf8,
+    "status": pl.Utf8,
+    "title": pl.Utf8,
+    "ministry": pl.Utf8,
+    "posted_at": pl.Datetime("us", "UTC"),
+    "primary_prid": pl.Int64,
+    "source_prids": pl.List(pl.Int64),
+    "source_urls": pl.List(pl.Utf8),
+}
+MINERAL_SCHEMA = {
+    "event_id": pl.Utf8,
+    "release_date": pl.Date,
+    "mineral_id": pl.Utf8,
+    "basis": pl.Utf8,
+    "confidence": pl.Float64,
+    "evidence": pl.Utf8,
+}
+COUNTRY_SCHEMA = {
+    "event_id": pl.Utf8,
+    "release_date": pl.Date,
+    "area_code": pl.Int32,
+    "actor_name": pl.Utf8,
+    "actor_type": pl.Utf8,
+    "role": pl.Utf8,
+    "evidence": pl.Utf8,
+}
+AMOUNT_SCHEMA = {
+    "event_id": pl.Utf8,
+    "release_date": pl.Date,
+    "kind": pl.Utf8,
+    "value": pl.Float64,
+    "unit": pl.Utf8,
+    "raw_text": pl.Utf8,
+}
+
+
+def _release_dicts(rows: list[tuple]) -> list[dict]:
+    out = []
+    for prid, day, ministry, title, subtitles, body, lang, translations, posted in rows:
+        out.append(
+            {
+                "prid": prid,
+                "release_date": day,
+                "ministry": ministry,
+                "title": title,
+                "subtitles": list(subtitles or []),
+                "body_text": body or "",
+                "language": lang,
+                "translations": [
+                    {"prid": t["prid"], "language": t["language"]} for t in translations or []
+                ],
+                "posted_at": posted.replace(tzinfo=IST) if posted else None,
+            }
+        )
+    return out
+
+
+def event_frames(events: list[Event], day_of: dict[int, date]) -> dict[str, pl.DataFrame]:
+    """The four tables' rows for a list of merged events."""
+    ev, mi, co, am = [], [], [], []
+    for e in events:
+        day = day_of[e.primary_prid]
+        ev.append(
+            {
+                "event_id": e.event_id,
+                "release_date": day,
+                "event_type": e.event_type,
+                "status": e.status,
+                "title": e.title,
+                "ministry": e.ministries[0] if e.ministries else "",
+                "posted_at": e.posted_at.astimezone(UTC) if e.posted_at else None,
+                "primary_prid": e.primary_prid,
+                "source_prids": list(e.source_prids),
+                "source_urls": [release_url(p) for p in e.source_prids],
+            }
+        )
+        seen_minerals = set()
+        for m in e.minerals:
+            if m.mineral_id in seen_minerals:
+                continue
+            seen_minerals.add(m.mineral_id)
+            mi.append(
+                {
+                    "event_id": e.event_id,
+                    "release_date": day,
+                    "mineral_id": m.mineral_id,
+                    "basis": m.basis,
+                    "confidence": m.confidence,
+                    "evidence": m.evidence,
+                }
+            )
+        seen_actors = set()
+        for a in e.actors:
+            if a.area_code is None or (a.name, a.role) in seen_actors:
+                continue
+            seen_actors.add((a.name, a.role))
+            co.append(
+                {
+                    "event_id": e.event_id,
+                    "release_date": day,
+                    "area_code": a.area_code,
+                    "actor_name": a.name,
+                    "actor_type": a.actor_type,
+                    "role": a.role,
+                    "evidence": a.evidence,
+                }
+            )
+        for x in e.amounts:
+            am.append(
+                {
+                    "event_id": e.event_id,
+                    "release_date": day,
+                    "kind": x.kind,
+                    "value": x.value,
+                    "unit": x.unit,
+                    "raw_text": x.raw_text,
+                }
+            )
+    return {
+        "policy_event": pl.DataFrame(ev, schema=EVENT_SCHEMA),
+        "event_mineral": pl.DataFrame(mi, schema=MINERAL_SCHEMA),
+        "event_country": pl.DataFrame(co, schema=COUNTRY_SCHEMA),
+        "event_amount": pl.DataFrame(am, schema=AMOUNT_SCHEMA),
+    }
+
+
+@dg.asset(
+    partitions_def=pib_daily,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="warehouse",
+    group_name="events",
+    kinds={"duckdb", "polars"},
+    deps=[pib_release, dim_mineral, dim_country],
+    description="Critical-mineral policy events tagged from pib_release with the rules in "
+    "assets/events/vocab/: event type and status, minerals (with basis and confidence), "
+    "countries and actors with roles, typed amounts. Cabinet decisions and their line-ministry "
+    "reposts, and releases and their translations, merge into one event. Writes policy_event, "
+    "event_mineral, event_country and event_amount for the partition range in one transaction.",
+)
+def policy_event(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    days = [date.fromisoformat(k) for k in context.partition_keys]
+    store = warehouse.store()
+    with store.read() as con:
+        rows = con.execute(RELEASE_SQL, [days]).fetchall()
+    releases = _release_dicts(rows)
+    vocab = load_vocab()
+    tagged = [tag_release(r, vocab) for r in releases]
+    events = merge_events(tagged)
+    day_of = {r["prid"]: r["release_date"] for r in releases}
+    frames = event_frames(events, day_of)
+    store.replace_partitions(
+        [PartitionWrite(t, df, "release_date", days) for t, df in frames.items()],
+        run_id=context.run.run_id,
+    )
+    ev = frames["policy_event"]
+    return dg.MaterializeResult(
+        metadata={
+            "releases_read": len(releases),
+            "relevant_releases": sum(t.is_relevant for t in tagged),
+            "events": ev.height,
+            "merged_releases": sum(len(e.source_prids) - 1 for e in events),
+            "event_types": dg.MetadataValue.json(
+                {k: int(v) for k, v in ev.group_by("event_type").len().iter_rows()}
+            ),
+            "mineral_links": frames["event_mineral"].height,
+            "country_links": frames["event_country"].height,
+            "amounts": frames["event_amount"].height,
+            "preview": dg.MetadataValue.md(
+                preview_md(ev.select("event_id", "event_type", "status", "title"))
+            ),
+        }
+    )
+
+
+@dg.asset(
+    group_name="events",
+    kinds={"python"},
+    pool="warehouse",
+    description="Scores the event tagger on the hand-labelled gold set (tests/events/gold.jsonl, "
+    "re-parsed from the bundled PIB snapshot): per-label precision, recall and F1, and every "
+    "gold-set error, as metadata. Writes nothing to the warehouse.",
+)
+def tagger_evaluation(http: HttpSources) -> dg.MaterializeResult:
+    gold = load_gold(GOLD_PATH)
+    rels = releases_for_gold(gold, Path(http.snapshot_dir) / "pib")
+    vocab = load_vocab()
+    tagged = [tag_release(rels[int(g["prid"])], vocab) for g in gold if int(g["prid"]) in rels]
+    result = evaluate(gold, tagged)
+    scores = {
+        f"{label}_{m}": float(result[label][m])
+        for label in LABELS
+        for m in ("precision", "recall", "f1")
+    }
+    return dg.MaterializeResult(
+        metadata={
+            "gold_items": len(gold),
+            "gold_errors": len(result["errors"]),
+            **scores,
+            "report": dg.MetadataValue.md("```\n" + format_report(result) + "\n```"),
+        }
+    )
+
+
+@dg.asset_check(asset=policy_event, description="Every event has a type and a source PRID.")
+def policy_event_has_type_and_source(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.store().read() as con:
+        bad = con.execute(
+            "SELECT event_id FROM policy_event WHERE event_type IS NULL OR event_type = '' "
+            "OR len(source_prids) = 0"
+        ).fetchall()
+    return dg.AssetCheckResult(passed=not bad, metadata={"bad_events": str(bad)})
+
+
+@dg.asset_check(
+    asset=policy_event,
+    description="Every mineral link resolves to dim_mineral and every country link to dim_country.",
+)
+def policy_event_links_resolve(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.store().read() as con:
+        minerals = con.execute(
+            "SELECT DISTINCT mineral_id FROM event_mineral "
+            "WHERE mineral_id NOT IN (SELECT mineral_id FROM dim_mineral)"
+        ).fetchall()
+        countries = con.execute(
+            "SELECT DISTINCT area_code FROM event_country "
+            "WHERE area_code NOT IN (SELECT area_code FROM dim_country)"
+        ).fetchall()
+    return dg.AssetCheckResult(
+        passed=not minerals and not countries,
+        metadata={"unknown_minerals": str(minerals), "unknown_countries": str(countries)},
+    )
+
+
+@dg.asset_check(asset=policy_event, description="Every amount is a positive number with a unit.")
+def policy_event_amounts_positive(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.store().read() as con:
+        bad = con.execute(
+            "SELECT event_id, raw_text FROM event_amount WHERE NOT (value > 0) OR unit = ''"
+        ).fetchall()
+    return dg.AssetCheckResult(passed=not bad, metadata={"bad_amounts": str(bad[:20])})
+
+
+events_assets = [policy_event, tagger_evaluation]
+events_checks = [
+    *table_checks(
+        policy_event,
+        "policy_event",
+        key=["event_id"],
+        required=["event_id", "event_type", "title", "primary_prid"],
+        min_rows=0,
+    ),
+    policy_event_has_type_and_source,
+    policy_event_links_resolve,
+    policy_event_amounts_positive,
+]

@@ -1,0 +1,247 @@
+"""Scoring the tagger against the hand-labelled gold set (tests/events/gold.jsonl).
+
+``evaluate(gold, predicted)`` returns per-label precision / recall / F1:
+
+* ``relevance``  binary, over all gold items;
+* ``event_type`` multi-class over the gold-relevant items (a missed item counts as the class
+  ``not_relevant``), micro-averaged, plus a per-class breakdown;
+* ``status``     lifecycle status over the gold-relevant items, micro-averaged (informative);
+* ``minerals``   set of mineral_ids per item, micro-averaged (non-relevant = empty set);
+* ``countries``  set of Comtrade area codes per item, micro-averaged;
+* ``amounts``    exact (value, kind) pairs per item, micro-averaged.
+
+Predictions for items the tagger calls not relevant count as empty, so relevance errors show up
+in every label. ``python -m assets.events.evaluate`` prints the table and every error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+from assets.events.tagger import TaggedRelease, Vocab, load_vocab, tag_release
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLD_PATH = ROOT / "tests" / "events" / "gold.jsonl"
+SNAPSHOT = ROOT / "snapshot" / "pib"
+
+
+def load_gold(path: Path | str = GOLD_PATH) -> list[dict]:
+    with Path(path).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def releases_for_gold(
+    gold: Sequence[Mapping], snapshot_dir: Path | str = SNAPSHOT
+) -> dict[int, dict]:
+    """Re-parse the gold releases from the replayed PIB snapshot; listing-only items become
+    title-only releases (ministry and title from the day listing)."""
+    from assets.pib.discover import discover_day
+    from assets.pib.errors import PibParseError
+    from assets.pib.parse import fetch_release
+    from assets.pib.policy import PIB_POLICY
+    from pipelines.http import Mode, SourceClient, VirtualClock
+
+    wanted = {int(g["prid"]): g for g in gold}
+    out: dict[int, dict] = {}
+    with SourceClient(
+        PIB_POLICY, Mode.REPLAY, snapshot_dir=snapshot_dir, clock=VirtualClock()
+    ) as c:
+        for day in sorted({g["day"] for g in gold}):
+            listing = discover_day(c, date.fromisoformat(day))
+            for item in listing.items:
+                g = wanted.get(item.prid)
+                if g is None:
+                    continue
+                rel = None
+                if g.get("source") == "release":
+                    try:
+                        r = fetch_release(c, item.prid)[1]
+                    except PibParseError:
+                        r = None
+                    if r is not None:
+                        rel = {
+                            "prid": r.prid,
+                            "ministry": r.ministry,
+                            "title": r.title,
+                            "subtitles": list(r.subtitles),
+                            "body_text": r.body_text,
+                            "posted_at": r.posted_at,
+                            "language": r.language,
+                            "translations": [
+                                {"prid": t.prid, "language": t.language} for t in r.translations
+                            ],
+                        }
+                if rel is None:
+                    rel = {
+                        "prid": item.prid,
+                        "ministry": item.ministry,
+                        "title": item.title,
+                        "subtitles": [],
+                        "body_text": "",
+                        "posted_at": None,
+                        "language": "en",
+                        "translations": [],
+                    }
+                out[item.prid] = rel
+    return out
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
+
+
+def _pred_view(p: TaggedRelease | Mapping) -> dict:
+    if isinstance(p, TaggedRelease):
+        rel = p.is_relevant
+        return {
+            "prid": p.prid,
+            "is_relevant": rel,
+            "event_type": p.event_type if rel else None,
+            "status": p.status if rel else None,
+            "minerals": p.mineral_ids if rel else [],
+            "countries": p.countries if rel else [],
+            "amounts": [[a.value, a.unit, a.kind] for a in p.amounts] if rel else [],
+        }
+    return dict(p)
+
+
+def _amount_keys(amounts: Iterable[Sequence]) -> set[tuple[float, str]]:
+    return {(round(float(a[0]), 6), str(a[2])) for a in amounts}
+
+
+def evaluate(gold: Sequence[Mapping], predicted: Sequence[TaggedRelease | Mapping]) -> dict:
+    """Per-label P/R/F1 and the list of errors (see module docstring)."""
+    preds = {int(v["prid"]): v for v in map(_pred_view, predicted)}
+    counts = {k: [0, 0, 0] for k in ("relevance", "minerals", "countries", "amounts")}
+    types: dict[str, list[int]] = {}
+    type_tp = type_n = status_tp = 0
+    errors: list[dict] = []
+    for g in gold:
+        prid = int(g["prid"])
+        p = preds.get(
+            prid,
+            {
+                "is_relevant": False,
+                "event_type": None,
+                "minerals": [],
+                "countries": [],
+                "amounts": [],
+            },
+        )
+        gr, pr = bool(g["is_relevant"]), bool(p["is_relevant"])
+        c = counts["relevance"]
+        c[0] += gr and pr
+        c[1] += pr and not gr
+        c[2] += gr and not pr
+        if gr != pr:
+            errors.append(
+                {"prid": prid, "label": "relevance", "gold": gr, "pred": pr, "title": g["title"]}
+            )
+        if gr:
+            gt, pt = g["event_type"], (p["event_type"] if pr else "not_relevant")
+            type_n += 1
+            type_tp += gt == pt
+            types.setdefault(gt, [0, 0, 0])
+            types.setdefault(pt, [0, 0, 0])
+            if gt == pt:
+                types[gt][0] += 1
+            else:
+                types[pt][1] += 1
+                types[gt][2] += 1
+                errors.append(
+                    {
+                        "prid": prid,
+                        "label": "event_type",
+                        "gold": gt,
+                        "pred": pt,
+                        "title": g["title"],
+                    }
+                )
+            ps_ = p.get("status") if pr else "not_relevant"
+            status_tp += g.get("status") == ps_
+            if g.get("status") != ps_:
+                errors.append(
+                    {
+                        "prid": prid,
+                        "label": "status",
+                        "gold": g.get("status"),
+                        "pred": ps_,
+                        "title": g["title"],
+                    }
+                )
+        sets = {
+            "minerals": (set(g["minerals"]), set(p["minerals"])),
+            "countries": ({int(x) for x in g["countries"]}, {int(x) for x in p["countries"]}),
+            "amounts": (_amount_keys(g["amounts"]), _amount_keys(p["amounts"])),
+        }
+        for label, (gs, ps) in sets.items():
+            c = counts[label]
+            c[0] += len(gs & ps)
+            c[1] += len(ps - gs)
+            c[2] += len(gs - ps)
+            if gs != ps:
+                errors.append(
+                    {
+                        "prid": prid,
+                        "label": label,
+                        "missing": sorted(gs - ps, key=str),
+                        "extra": sorted(ps - gs, key=str),
+                        "title": g["title"],
+                    }
+                )
+    result = {k: _prf(*v) for k, v in counts.items()}
+    result["event_type"] = _prf(type_tp, type_n - type_tp, type_n - type_tp)
+    result["status"] = _prf(status_tp, type_n - status_tp, type_n - status_tp)
+    result["event_type_by_class"] = {k: _prf(*v) for k, v in sorted(types.items())}
+    result["errors"] = errors
+    result["n_items"] = len(gold)
+    result["n_relevant"] = sum(bool(g["is_relevant"]) for g in gold)
+    return result
+
+
+def format_report(result: Mapping) -> str:
+    lines = [
+        f"gold items: {result['n_items']} (relevant: {result['n_relevant']})",
+        "",
+        "| label | precision | recall | F1 | tp | fp | fn |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label in ("relevance", "event_type", "status", "minerals", "countries", "amounts"):
+        m = result[label]
+        lines.append(
+            f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} "
+            f"| {m['tp']} | {m['fp']} | {m['fn']} |"
+        )
+    lines += ["", "event_type by class:"]
+    for k, m in result["event_type_by_class"].items():
+        lines.append(f"  {k:28s} P={m['precision']:.2f} R={m['recall']:.2f} F1={m['f1']:.2f}")
+    lines += ["", f"errors ({len(result['errors'])}):"]
+    for e in result["errors"]:
+        detail = {k: v for k, v in e.items() if k not in ("prid", "label", "title")}
+        lines.append(f"  {e['prid']} [{e['label']}] {detail} - {e['title'][:80]}")
+    return "\n".join(lines)
+
+
+def run(gold_path: Path | str = GOLD_PATH, vocab: Vocab | None = None) -> dict:
+    gold = load_gold(gold_path)
+    vocab = vocab or load_vocab()
+    rels = releases_for_gold(gold)
+    tagged = [tag_release(rels[int(g["prid"])], vocab) for g in gold if int(g["prid"]) in rels]
+    return evaluate(gold, tagged)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    print(format_report(run(args[0] if args else GOLD_PATH)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,706 @@
+"""Rule-based tagger: PIB releases -> typed critical-mineral policy events (pure code).
+
+All domain rules live in the CSV files of ``assets/events/vocab/`` (see DESIGN.md §5 and
+shared/research/policy.md §3.3); this module only knows *how* to apply them:
+
+* ``relevance.csv``   weighted signals; a release is relevant when the score reaches
+  :data:`RELEVANCE_THRESHOLD` (``@minerals`` = a minerals.csv term, ``@event_type`` = a typed title).
+* ``event_types.csv`` title / body regexes in precedence order; zones are tried title ->
+  subtitles -> body, the first match in the first zone wins (``other`` when none).
+* ``statuses.csv``    the same, zones title -> subtitles -> lead paragraph -> body.
+* ``minerals.csv``    gazetteer term -> mineral_id (slugs of warehouse/reference/critical_minerals.csv);
+  ``inferred=yes`` marks indirect evidence (catalytic converters -> PGE). Actor names are blanked
+  first so "Hindustan Copper Limited" is not copper.
+* ``actors.csv`` / ``groups.csv`` / ``roles.csv`` actors with Comtrade area codes, plurilateral
+  groups (expanded to members only when the title names the group and no foreign country), and
+  role cues applied per sentence.
+* ``units.csv`` / ``amount_kinds.csv`` controlled units and amount kinds with cue patterns.
+
+Matching rule for terms: aliases with an upper-case letter after the first character ("US",
+"HCL", "NdPr") match case-sensitively; others case-insensitively; Devanagari terms as substrings.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from difflib import SequenceMatcher
+from pathlib import Path
+
+VOCAB_DIR = Path(__file__).resolve().parent / "vocab"
+RELEVANCE_THRESHOLD = 3
+MERGE_WINDOW = timedelta(hours=4)
+ROLES = ("implementer", "counterparty", "signatory", "beneficiary", "target", "approver")
+CONFIDENCE = {"title": 0.95, "body": 0.8, "inferred": 0.5}
+INDIA = 699
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class MineralTag:
+    mineral_id: str
+    basis: str  # title | body | inferred
+    confidence: float
+    evidence: str
+    form: str | None = None
+
+
+@dataclass(frozen=True)
+class ActorTag:
+    name: str
+    area_code: int | None
+    actor_type: str
+    role: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Amount:
+    raw_text: str
+    value: float
+    unit: str
+    kind: str
+    value_inr: float | None = None
+
+    @property
+    def key(self) -> tuple[float, str, str]:
+        return (round(self.value, 6), self.unit, self.kind)
+
+
+@dataclass
+class TaggedRelease:
+    prid: int
+    title: str
+    ministry: str
+    language: str
+    posted_at: datetime | None
+    translations: list[int]
+    is_relevant: bool
+    relevance_score: float
+    relevance_signals: list[str]
+    event_type: str | None
+    status: str | None
+    minerals: list[MineralTag] = field(default_factory=list)
+    actors: list[ActorTag] = field(default_factory=list)
+    amounts: list[Amount] = field(default_factory=list)
+
+    @property
+    def countries(self) -> list[int]:
+        return sorted({a.area_code for a in self.actors if a.area_code is not None})
+
+    @property
+    def mineral_ids(self) -> list[str]:
+        return sorted({m.mineral_id for m in self.minerals})
+
+
+@dataclass
+class Event:
+    event_id: str
+    primary_prid: int
+    source_prids: list[int]
+    title: str
+    event_type: str
+    status: str
+    posted_at: datetime | None
+    ministries: list[str]
+    minerals: list[MineralTag]
+    actors: list[ActorTag]
+    amounts: list[Amount]
+
+    @property
+    def countries(self) -> list[int]:
+        return sorted({a.area_code for a in self.actors if a.area_code is not None})
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True)
+class Term:
+    pattern: re.Pattern[str]
+    text: str
+
+
+@dataclass(frozen=True)
+class Vocab:
+    event_types: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]]
+    statuses: list[tuple[str, re.Pattern[str] | None]]
+    minerals: list[tuple[Term, str, str, bool]]  # term, mineral_id, form, inferred
+    actors: list[tuple[Term, str, str, int | None]]  # term, canonical, type, area_code
+    groups: list[tuple[Term, str, list[int]]]
+    kinds: list[tuple[str, str, str, re.Pattern[str]]]  # kind, position, units, pattern
+    units: dict[str, tuple[str, str]]  # unit -> (family, default kind)
+    relevance: list[tuple[str, str, str, float]]  # signal, zone, pattern, weight
+    roles: list[tuple[str, str, re.Pattern[str]]]
+    mineral_ids: frozenset[str]
+
+
+def _rx(p: str | None) -> re.Pattern[str] | None:
+    return re.compile(p, re.IGNORECASE) if p else None
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """Whole-word pattern for a gazetteer term (see module docstring for case rules)."""
+    if any("\u0900" <= ch <= "\u097f" for ch in term):
+        return re.compile(re.escape(term))
+    words = [re.escape(w) for w in re.split(r"[\s]+", term.strip())]
+    body = r"[\s\-]+".join(words)
+    case_sensitive = any(ch.isupper() for ch in term[1:])
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.compile(rf"(?<![\w\-$]){body}(?![\w$]|-[A-Za-z])", flags)
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def load_vocab(dir: Path | str | None = None) -> Vocab:  # noqa: A002 - public API name
+    """Read every vocabulary CSV of ``dir`` (default ``assets/events/vocab``)."""
+    d = Path(dir) if dir else VOCAB_DIR
+    et = sorted(_read(d / "event_types.csv"), key=lambda r: int(r["precedence"]))
+    st = sorted(_read(d / "statuses.csv"), key=lambda r: int(r["precedence"]))
+    known = (
+        Path(__file__).resolve().parents[2] / "warehouse" / "reference" / "critical_minerals.csv"
+    )
+    ids = frozenset(r["mineral_id"] for r in _read(known)) if known.exists() else frozenset()
+    minerals = [
+        (
+            Term(term_pattern(r["term"]), r["term"]),
+            r["mineral_id"],
+            r["form"],
+            r["inferred"] == "yes",
+        )
+        for r in _read(d / "minerals.csv")
+    ]
+    actors = [
+        (
+            Term(term_pattern(r["alias"]), r["alias"]),
+            r["canonical_name"],
+            r["actor_type"],
+            int(r["area_code"]) if r["area_code"] else None,
+        )
+        for r in _read(d / "actors.csv")
+    ]
+    groups = []
+    for r in _read(d / "groups.csv"):
+        members = [int(x) for x in r["members"].split(";") if x]
+        for alias in r["alias"].split(";"):
+            groups.append((Term(term_pattern(alias), alias), r["group"], members))
+    kinds = [
+        (r["kind"], r["position"], r["units"], re.compile(r["pattern"], re.IGNORECASE))
+        for r in _read(d / "amount_kinds.csv")
+        if r["pattern"]
+    ]
+    units = {r["unit"]: (r["family"], r["default_kind"]) for r in _read(d / "units.csv")}
+    relevance = [
+        (r["signal"], r["zone"], r["pattern"], float(r["weight"]))
+        for r in _read(d / "relevance.csv")
+    ]
+    roles = [
+        (r["role"], r["position"], re.compile(r["pattern"], re.IGNORECASE))
+        for r in _read(d / "roles.csv")
+    ]
+    return Vocab(
+        event_types=[
+            (r["event_type"], _rx(r["title_pattern"]), _rx(r["body_pattern"])) for r in et
+        ],
+        statuses=[(r["status"], _rx(r["pattern"])) for r in st],
+        minerals=minerals,
+        actors=actors,
+        groups=groups,
+        kinds=kinds,
+        units=units,
+        relevance=relevance,
+        roles=roles,
+        mineral_ids=ids,
+    )
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def normalise(text: str) -> str:
+    """NFKC, unify dashes/apostrophes, collapse whitespace."""
+    t = unicodedata.normalize("NFKC", text or "")
+    t = (
+        t.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u2013", "-")
+        .replace("\u2014", "-")
+    )
+    return re.sub(r"[ \t\u00a0]+", " ", t).strip()
+
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?\u0964])\s+(?=[A-Z\u0900-\u097f\"'(₹])")
+
+
+def sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for para in re.split(r"\n+", text):
+        para = para.strip()
+        if para:
+            out.extend(s for s in _SENT_SPLIT.split(para) if s.strip())
+    return out
+
+
+@dataclass
+class _Zones:
+    title: str
+    subtitles: str
+    lead: str
+    body: str
+
+    @property
+    def head(self) -> str:
+        return f"{self.title}\n{self.subtitles}".strip()
+
+    @property
+    def all(self) -> str:
+        return f"{self.head}\n{self.body}".strip()
+
+
+def _zones(rel: Mapping) -> _Zones:
+    body = normalise_block(rel.get("body_text") or "")
+    paras = [p for p in body.split("\n") if p.strip()]
+    return _Zones(
+        title=normalise(rel.get("title") or ""),
+        subtitles="\n".join(normalise(s) for s in rel.get("subtitles") or []),
+        lead=paras[0] if paras else "",
+        body=body,
+    )
+
+
+def normalise_block(text: str) -> str:
+    return "\n".join(normalise(line) for line in text.split("\n") if line.strip())
+
+
+# --------------------------------------------------------------------------- minerals & actors
+
+
+def _actor_spans(text: str, vocab: Vocab) -> list[tuple[int, int, str, str, int | None]]:
+    """Non-overlapping actor mentions, longest first: (start, end, canonical, type, area)."""
+    hits = []
+    for term, canon, atype, area in vocab.actors:
+        for m in term.pattern.finditer(text):
+            hits.append((m.start(), m.end(), canon, atype, area))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[tuple[int, int, str, str, int | None]] = []
+    for h in sorted(hits, key=lambda h: -(h[1] - h[0])):
+        if all(h[1] <= o[0] or h[0] >= o[1] for o in out):
+            out.append(h)
+    return sorted(out)
+
+
+def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
+def find_minerals(zones: _Zones | Mapping, vocab: Vocab) -> list[MineralTag]:
+    """Minerals with basis title (title/subtitles), body, or inferred (indirect terms only)."""
+    z = zones if isinstance(zones, _Zones) else _zones(zones)
+    found: dict[str, MineralTag] = {}
+    rank = {"title": 3, "body": 2, "inferred": 1}
+    for zone_name, text in (("title", z.head), ("body", z.body)):
+        masked = _mask(text, [(s, e) for s, e, *_ in _actor_spans(text, vocab)])
+        for term, mid, form, inferred in vocab.minerals:
+            m = term.pattern.search(masked)
+            if not m:
+                continue
+            basis = "inferred" if inferred else zone_name
+            lo, hi = max(0, m.start() - 60), min(len(text), m.end() + 60)
+            tag = MineralTag(mid, basis, CONFIDENCE[basis], text[lo:hi].strip(), form or None)
+            old = found.get(mid)
+            if old is None or rank[basis] > rank[old.basis]:
+                found[mid] = tag
+    return sorted(found.values(), key=lambda t: t.mineral_id)
+
+
+def find_actors(zones: _Zones | Mapping, vocab: Vocab, ministry: str = "") -> list[ActorTag]:
+    """Actors with a role per ``roles.csv`` cues; the issuing ministry is the default implementer."""
+    z = zones if isinstance(zones, _Zones) else _zones(zones)
+    explicit: dict[tuple[str, str], ActorTag] = {}
+    default: dict[str, ActorTag] = {}
+    meta: dict[str, tuple[str, int | None]] = {}
+    for sent in sentences(z.all):
+        spans = _actor_spans(sent, vocab)
+        if not spans:
+            continue
+        for s, e, canon, atype, area in spans:
+            meta[canon] = (atype, area)
+            role = _role_of(sent, s, e, atype, vocab)
+            if role:
+                explicit.setdefault((canon, role), ActorTag(canon, area, atype, role, sent[:200]))
+            elif canon not in default:
+                r = "implementer" if area == INDIA else "counterparty"
+                default[canon] = ActorTag(canon, area, atype, r, sent[:200])
+    for _s, _e, canon, atype, area in _actor_spans(normalise(ministry), vocab):
+        if canon not in default:
+            default[canon] = ActorTag(canon, area, atype, "implementer", f"ministry: {ministry}")
+    out = list(explicit.values())
+    have = {a.name for a in out}
+    out += [a for c, a in default.items() if c not in have]
+    out += _group_members(z, vocab, {a.area_code for a in out})
+    return sorted(out, key=lambda a: (a.area_code or 0, a.name, a.role))
+
+
+def _role_of(sent: str, s: int, e: int, atype: str, vocab: Vocab) -> str | None:
+    before, after = sent[:s], sent[e:]
+    sign = [r for r in vocab.roles if r[0] == "signatory" and r[1] == "before"]
+    sign_m = None
+    for _, _, pat in sign:
+        sign_m = sign_m or pat.search(sent)
+    for role, pos, pat in vocab.roles:
+        if role == "approver" and atype == "country":
+            continue
+        if role == "counterparty":
+            # only inside a signing/agreement sentence, after the verb
+            if sign_m and s > sign_m.end() and pat.search(sent[sign_m.end() : s]):
+                return role
+            continue
+        if role == "signatory" and pos == "before":
+            m = pat.search(after)
+            gap = after[: m.start()] if m else ""
+            if m and not re.search(r"\bwith\b|\bbetween\b|[.;]", gap):
+                return role
+            continue
+        if pos == "after":
+            ms = list(pat.finditer(before))
+            if ms and len(before) - ms[-1].end() <= 40:
+                return role
+        elif pos == "before":
+            m = pat.search(after)
+            if m and m.start() <= 80:
+                return role
+    return None
+
+
+def _group_members(z: _Zones, vocab: Vocab, have: set[int | None]) -> list[ActorTag]:
+    """Plurilateral groups named in the title expand to their members when the title names no
+    foreign country (a bilateral 'India and US ... under MSP' stays bilateral)."""
+    head_actors = {a for *_, a in _actor_spans(z.head, vocab)}
+    foreign = {a for a in head_actors if a not in (None, INDIA)}
+    out: list[ActorTag] = []
+    for term, group, members in vocab.groups:
+        if not term.pattern.search(z.head):
+            continue
+        out.append(ActorTag(group, None, "plurilateral_group", "implementer", z.title))
+        if foreign:
+            continue
+        for code in members:
+            if code not in have:
+                out.append(ActorTag(f"{group} member", code, "country", "counterparty", group))
+                have.add(code)
+    return out
+
+
+# --------------------------------------------------------------------------- amounts
+
+_NUM = r"(?P<num>\d{1,3}(?:,\d{2,3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_MONEY = re.compile(
+    r"(?<![A-Za-z])(?P<cur>₹|Rs\.?|INR|US\$|USD|A\$|AUD|\$)\s*"
+    + _NUM
+    + r"(?:\s*(?P<scale>crores?|cr\b\.?|lakhs?|million|billion|mn\b|bn\b|करोड़|लाख))?",
+)
+_MONEY_NOCUR = re.compile(_NUM + r"\s*(?P<scale>crores?|lakhs?|करोड़)\s+(?:rupees|INR)\b", re.I)
+_QTY = re.compile(
+    _NUM + r"\s*(?P<scale>lakh|लाख|million|kilo|thousand)?\s*"
+    r"(?P<unit>metric tonnes per annum|tonnes per annum|tonnes per year|tons per annum|MTPA|TPA|"
+    r"metric tonnes|tonnes|tonne|tons|ton|टन)(?![\w])"
+    r"(?P<annual>\s+(?:of\s+)?(?:annual|per annum|per year|a year|every year|annually|yearly|वार्षिक))?",
+    re.IGNORECASE,
+)
+_AREA = re.compile(
+    _NUM + r"\s*(?P<scale>lakh)?\s*(?P<unit>hectares?|ha\b|sq\.?\s?km|square kilomet(?:er|re)s?)",
+    re.I,
+)
+_BLOCKS = re.compile(
+    _NUM + r"\s+(?:(?:are\s+)?(?:offered\s+)?for\s+)?"
+    r"(?:(?:composite licen[cs]es?|mining leases?|exploration licen[cs]es?)(?:\s+blocks?)?"
+    r"|(?:[A-Za-z\-]+\s+){0,3}?blocks?\b)",
+    re.I,
+)
+_PER_YEAR = re.compile(
+    r"^[^.,;]{0,50}\b(every year|per year|a year|annually|per annum|yearly)\b", re.I
+)
+_SCALE = {
+    "crore": 1.0,
+    "crores": 1.0,
+    "cr": 1.0,
+    "cr.": 1.0,
+    "करोड़": 1.0,
+    "lakh": 0.01,
+    "lakhs": 0.01,
+    "लाख": 0.01,
+    "million": 1.0,
+    "mn": 1.0,
+    "billion": 1000.0,
+    "bn": 1000.0,
+}
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def _parse_amounts(sent: str) -> list[tuple[int, int, float, str, float | None]]:
+    """(start, end, value, unit, value_inr) for every amount in one sentence, left to right."""
+    hits: list[tuple[int, int, float, str, float | None]] = []
+    for m in _MONEY.finditer(sent):
+        cur, v, sc = m["cur"], _num(m["num"]), (m["scale"] or "").lower()
+        if cur in ("₹", "Rs", "Rs.", "INR"):
+            crore = v * _SCALE[sc] if sc else v / 1e7
+            hits.append((m.start(), m.end(), crore, "INR crore", crore * 1e7))
+        else:
+            unit = "AUD million" if cur in ("A$", "AUD") else "USD million"
+            mult = _SCALE.get(sc, 1e-6) if sc not in ("crore", "crores", "lakh", "lakhs") else None
+            if mult is None:
+                continue
+            hits.append((m.start(), m.end(), v * mult, unit, None))
+    for m in _MONEY_NOCUR.finditer(sent):
+        crore = _num(m["num"]) * _SCALE[m["scale"].lower()]
+        hits.append((m.start(), m.end(), crore, "INR crore", crore * 1e7))
+    for m in _QTY.finditer(sent):
+        v = _num(m["num"])
+        sc = (m["scale"] or "").lower()
+        v *= {"lakh": 1e5, "लाख": 1e5, "million": 1e6, "kilo": 1e3, "thousand": 1e3}.get(sc, 1.0)
+        u = m["unit"].lower()
+        annual = bool(m["annual"]) or "annum" in u or "year" in u or u in ("mtpa", "tpa")
+        annual = annual or bool(_PER_YEAR.search(sent[m.end() :]))
+        hits.append((m.start(), m.end(), v, "tonnes per year" if annual else "tonnes", None))
+    for m in _AREA.finditer(sent):
+        v = _num(m["num"]) * (1e5 if m["scale"] else 1.0)
+        if "km" in m["unit"].lower() or "kilomet" in m["unit"].lower():
+            v *= 100.0
+        hits.append((m.start(), m.end(), v, "hectares", None))
+    for m in _BLOCKS.finditer(sent):
+        hits.append((m.start(), m.end(), _num(m["num"]), "blocks", None))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[tuple[int, int, float, str, float | None]] = []
+    for h in hits:
+        if out and h[0] < out[-1][1]:
+            continue
+        out.append(h)
+    return out
+
+
+def extract_amounts(text: str, vocab: Vocab) -> list[Amount]:
+    """Amounts of the controlled units in ``text`` with their kind (cue rules of amount_kinds.csv).
+
+    Kind: the nearest *before* cue between the previous amount (or sentence start) and the figure;
+    else an *after* cue right behind it; else the kind of the previous amount of the same family
+    when only a short connective separates them ("₹50 crore for large and ₹25 crore for small");
+    else the unit's default kind. Table rows ("a | b") are skipped.
+    """
+    out: list[Amount] = []
+    for sent in sentences(normalise_block(text)):
+        if " | " in sent:
+            continue
+        prev_end, prev_kind, prev_family = 0, None, None
+        parsed = _parse_amounts(sent)
+        for i, (s, e, value, unit, inr) in enumerate(parsed):
+            family, default_kind = vocab.units[unit]
+            seg = sent[prev_end:s]
+            nxt = parsed[i + 1][0] if i + 1 < len(parsed) else len(sent)
+            after = sent[e : min(nxt, e + 80)]
+            kind, best = None, -1
+            for k, pos, fams, pat in vocab.kinds:
+                if fams not in ("any", family):
+                    continue
+                if pos == "before":
+                    for m in pat.finditer(seg):
+                        if m.end() > best:
+                            kind, best = k, m.end()
+            if kind is None:
+                for k, pos, fams, pat in vocab.kinds:
+                    if pos == "after" and fams in ("any", family) and pat.search(after):
+                        kind = k
+                        break
+            short_link = len(seg) <= 45 and re.search(r"\band\b|,|\bor\b", seg)
+            if kind is None and prev_kind and prev_family == family and short_link:
+                kind = prev_kind
+            kind = kind or default_kind
+            out.append(Amount(sent[s:e].strip(), value, unit, kind, inr))
+            prev_end, prev_kind, prev_family = e, kind, family
+    return out
+
+
+def _dedupe_amounts(amounts: Iterable[Amount]) -> list[Amount]:
+    seen: dict[tuple[float, str, str], Amount] = {}
+    for a in amounts:
+        seen.setdefault(a.key, a)
+    return list(seen.values())
+
+
+# --------------------------------------------------------------------------- type, status, relevance
+
+
+def _stated_mineral_in(text: str, vocab: Vocab) -> bool:
+    masked = _mask(text, [(s, e) for s, e, *_ in _actor_spans(text, vocab)])
+    return any(not inf and t.pattern.search(masked) for t, _, _, inf in vocab.minerals)
+
+
+def classify_type(z: _Zones, vocab: Vocab) -> str:
+    for text, use_title in ((z.title, True), (z.subtitles, True), (z.body, False)):
+        if not text:
+            continue
+        for etype, tpat, bpat in vocab.event_types:
+            pat = tpat if use_title else bpat
+            if pat is not None and pat.search(text):
+                return etype
+    return "other"
+
+
+def classify_status(z: _Zones, vocab: Vocab) -> str:
+    for text in (z.title, z.subtitles, z.lead, z.body):
+        if not text:
+            continue
+        for status, pat in vocab.statuses:
+            if pat is not None and pat.search(text):
+                return status
+    return "announced"
+
+
+def relevance(z: _Zones, vocab: Vocab, minerals: Sequence[MineralTag]) -> tuple[float, list[str]]:
+    score, signals = 0.0, []
+    stated_title = any(m.basis == "title" for m in minerals)
+    stated_body = _stated_mineral_in(z.body, vocab)
+    for signal, zone, pattern, weight in vocab.relevance:
+        text = {"title": z.head, "body": z.body, "any": z.all}[zone]
+        if pattern == "@minerals":
+            hit = stated_title if zone == "title" else stated_body
+        elif pattern == "@event_type":
+            hit = classify_type(_Zones(z.title, z.subtitles, "", ""), vocab) != "other"
+        else:
+            hit = bool(re.search(pattern, text, re.IGNORECASE))
+        if hit:
+            score += weight
+            signals.append(f"{signal}/{zone}:{weight:+g}")
+    return score, signals
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def tag_release(rel: Mapping, vocab: Vocab) -> TaggedRelease:
+    """Tag one release (keys: prid, ministry, title, subtitles, body_text, posted_at, language,
+    translations). Non-relevant releases keep their minerals/actors for inspection but get no
+    event type or status."""
+    z = _zones(rel)
+    minerals = find_minerals(z, vocab)
+    score, signals = relevance(z, vocab, minerals)
+    relevant = score >= RELEVANCE_THRESHOLD
+    actors = find_actors(z, vocab, rel.get("ministry") or "")
+    amounts = _dedupe_amounts(extract_amounts(z.all, vocab))
+    trans = []
+    for t in rel.get("translations") or []:
+        trans.append(int(t["prid"] if isinstance(t, Mapping) else t[0]))
+    return TaggedRelease(
+        prid=int(rel["prid"]),
+        title=rel.get("title") or "",
+        ministry=rel.get("ministry") or "",
+        language=rel.get("language") or "en",
+        posted_at=rel.get("posted_at"),
+        translations=trans,
+        is_relevant=relevant,
+        relevance_score=score,
+        relevance_signals=signals,
+        event_type=classify_type(z, vocab) if relevant else None,
+        status=classify_status(z, vocab) if relevant else None,
+        minerals=minerals,
+        actors=actors,
+        amounts=amounts,
+    )
+
+
+def _norm_title(t: str) -> str:
+    return re.sub(r"\W+", " ", normalise(t).casefold()).strip()
+
+
+def _same_decision(a: TaggedRelease, b: TaggedRelease) -> bool:
+    if a.language != b.language or not (a.posted_at and b.posted_at):
+        return False
+    if a.posted_at.date() != b.posted_at.date() or abs(a.posted_at - b.posted_at) > MERGE_WINDOW:
+        return False
+    ta, tb = _norm_title(a.title), _norm_title(b.title)
+    return ta == tb or SequenceMatcher(None, ta, tb).ratio() >= 0.9
+
+
+def _is_cabinet(t: TaggedRelease) -> bool:
+    return bool(re.search(r"\bcabinet\b|\bccea\b", t.ministry, re.I))
+
+
+def _primary_order(m: TaggedRelease) -> tuple:
+    """Relevant first, English first, Cabinet/CCEA first, then earliest, then lowest PRID."""
+    ts = m.posted_at.replace(tzinfo=None) if m.posted_at else datetime.max
+    return (not m.is_relevant, m.language != "en", not _is_cabinet(m), ts, m.prid)
+
+
+def merge_events(tagged: list[TaggedRelease]) -> list[Event]:
+    """One event per decision: Cabinet/CCEA release + line-ministry repost (near-identical title,
+    same day, within :data:`MERGE_WINDOW`) and English + translations (linked by PRID either way).
+    Only relevant releases become events; a translation joins its (relevant) twin."""
+    by_prid = {t.prid: t for t in tagged}
+    parent = {p: p for p in by_prid}
+
+    def find(p: int) -> int:
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    def union(a: int, b: int) -> None:
+        parent[find(a)] = find(b)
+
+    for t in tagged:
+        for o in t.translations:
+            if o in by_prid:
+                union(t.prid, o)
+    for i, a in enumerate(tagged):
+        for b in tagged[i + 1 :]:
+            if _same_decision(a, b):
+                union(a.prid, b.prid)
+    groups: dict[int, list[TaggedRelease]] = {}
+    for t in tagged:
+        groups.setdefault(find(t.prid), []).append(t)
+    events = []
+    for members in groups.values():
+        if not any(m.is_relevant for m in members):
+            continue
+        ranked = sorted(members, key=_primary_order)
+        primary = ranked[0]
+        minerals: dict[str, MineralTag] = {}
+        actors: dict[tuple[str, str], ActorTag] = {}
+        for m in ranked:
+            for mt in m.minerals:
+                if (
+                    mt.mineral_id not in minerals
+                    or mt.confidence > minerals[mt.mineral_id].confidence
+                ):
+                    minerals[mt.mineral_id] = mt
+            for at in m.actors:
+                actors.setdefault((at.name, at.role), at)
+        events.append(
+            Event(
+                event_id=f"pib-{primary.prid}",
+                primary_prid=primary.prid,
+                source_prids=sorted(m.prid for m in members),
+                title=primary.title,
+                event_type=primary.event_type or "other",
+                status=primary.status or "announced",
+                posted_at=primary.posted_at,
+                ministries=list(dict.fromkeys(m.ministry for m in ranked)),
+                minerals=sorted(minerals.values(), key=lambda x: x.mineral_id),
+                actors=list(actors.values()),
+                amounts=_dedupe_amounts(a for m in ranked for a in m.amounts),
+            )
+        )
+    return sorted(events, key=lambda e: (e.posted_at is None, e.posted_at or 0, e.primary_prid))
