@@ -264,3 +264,12 @@ def test_event_links_resolve_to_dimensions(reader):
         == 0
     )
     assert reader.execute("SELECT min(value) FROM event_amount").fetchone()[0] > 0
+
+
+def test_readme_example_queries_run_as_written(reader):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Example queries", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    statements = [s for s in block.split(";") if "SELECT" in s]
+    assert len(statements) >= 4
+    for sql in statements:
+        assert reader.execute(sql).fetchall(), sql
