@@ -118,12 +118,14 @@ def print_summary(reader_path: Path, out=sys.stdout) -> None:
             r[0]
             for r in con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-                "AND NOT starts_with(table_name, '_') ORDER BY 1"
+                "AND NOT starts_with(table_name, '_') "
+                "UNION ALL SELECT view_name FROM duckdb_views() "
+                "WHERE NOT internal AND schema_name = 'main' ORDER BY 1"
             ).fetchall()
         ]
         print(f"\nReader file: {reader_path}", file=out)
         print(f"Dataset: {label[0] if label else 'unlabelled'}", file=out)
-        print(f"{'table':<28}{'rows':>10}", file=out)
+        print(f"{'table or view':<28}{'rows':>10}", file=out)
         for t in tables:
             n = con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
             print(f"{t:<28}{n:>10}", file=out)
@@ -136,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("demo", help="run the main job and print a summary")
     sub.add_parser("summary", help="summarise the published reader file")
+    exp = sub.add_parser("export", help="write tables and marts to Parquet/CSV")
+    exp.add_argument("--out", type=Path, default=REPO_ROOT / "exports")
+    exp.add_argument("--format", choices=["parquet", "csv", "both"], default="parquet")
     args = parser.parse_args(argv)
     settings = load_settings()
     if args.cmd == "demo":
@@ -146,6 +151,14 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             print("\nSome runs failed (see above).", file=sys.stderr)
             return 1
+        return 0
+    if args.cmd == "export":
+        from warehouse.export import export
+
+        formats = ("parquet", "csv") if args.format == "both" else (args.format,)
+        written = export(settings.reader_path, args.out, formats)
+        for name, rows in written.items():
+            print(f"{args.out / name}  ({rows} rows)")
         return 0
     if args.cmd == "summary":
         print_summary(settings.reader_path)

@@ -10,6 +10,7 @@ from assets.comtrade.assets import (
     trade_flow_monthly,
 )
 from assets.events.assets import events_assets, events_checks, policy_event
+from assets.marts.assets import mart_assets
 from assets.pib.assets import pib_assets, pib_checks
 from assets.publish import build_publish_asset
 from assets.reference.assets import reference_assets, reference_checks
@@ -48,6 +49,11 @@ evaluation_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("tagger_evaluation"),
     description="Score the event tagger on the gold set.",
 )
+marts_job = dg.define_asset_job(
+    "marts_job",
+    selection=dg.AssetSelection.groups("marts"),
+    description="(Re)create the analyst mart views.",
+)
 publish_job = dg.define_asset_job(
     "publish_job",
     selection=dg.AssetSelection.assets(reader_snapshot),
@@ -69,9 +75,16 @@ def publish_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
 
 
 defs = dg.Definitions(
-    assets=[*reference_assets, *pib_assets, *trade_assets, *events_assets, reader_snapshot],
+    assets=[
+        *reference_assets,
+        *pib_assets,
+        *trade_assets,
+        *events_assets,
+        *mart_assets,
+        reader_snapshot,
+    ],
     asset_checks=[*reference_checks, *pib_checks, *trade_checks, *events_checks],
-    jobs=[*load_jobs, evaluation_job, publish_job],
+    jobs=[*load_jobs, evaluation_job, marts_job, publish_job],
     schedules=[
         build_pib_nightly(pib_job),
         *build_trade_refresh(trade_annual_job, trade_monthly_job, refresh_ranges),

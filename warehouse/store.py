@@ -25,6 +25,7 @@ import duckdb
 import polars as pl
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MARTS_DIR = Path(__file__).parent / "marts"
 STORAGE_VERSION = "v1.4.0"  # oldest DuckDB line that must open our files
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -251,6 +252,14 @@ class WarehouseStore:
             except Exception:
                 con.execute("ROLLBACK")
                 raise
+
+    def apply_marts(self) -> list[str]:
+        """(Re)create every mart view in warehouse/marts/, in file order."""
+        names = []
+        for f in sorted(MARTS_DIR.glob("[0-9][0-9]_*.sql")):
+            self.execute_script(f.read_text(encoding="utf-8"))
+            names.append(f.stem.split("_", 1)[1])
+        return names
 
     # -- publish ----------------------------------------------------------------------------
 

@@ -273,3 +273,74 @@ def test_readme_example_queries_run_as_written(reader):
     assert len(statements) >= 4
     for sql in statements:
         assert reader.execute(sql).fetchall(), sql
+
+
+# ----------------------------------------------------------------------------- marts
+
+
+def test_marts_are_consistent_with_the_facts(reader):
+    # shares of each mineral-period sum to 1, HHI within bounds, totals match the dependence view
+    bad_shares = reader.execute(
+        """SELECT count(*) FROM (SELECT mineral_id, freq, period, sum(share_of_mineral_imports) s
+           FROM mart_import_dependence GROUP BY ALL) WHERE abs(s - 1) > 1e-9"""
+    ).fetchone()[0]
+    assert bad_shares == 0
+    lo, hi = reader.execute("SELECT min(hhi), max(hhi) FROM mart_supplier_concentration").fetchone()
+    assert lo > 0 and hi <= 10000
+    li = reader.execute(
+        """SELECT sum(f.primary_value_usd) FROM fact_trade_flow f
+           WHERE f.flow_code = 'M' AND f.freq = 'A' AND f.period = '2021' AND f.hs6 IN (
+             SELECT hs6 FROM dim_hs_code WHERE mineral_id = 'lithium' AND hs_edition = 'H5'
+             AND specificity IN ('specific', 'mixed'))"""
+    ).fetchone()[0]
+    mart = reader.execute(
+        "SELECT total_import_value_usd FROM mart_supplier_concentration "
+        "WHERE mineral_id = 'lithium' AND freq = 'A' AND period = '2021'"
+    ).fetchone()[0]
+    assert mart == pytest.approx(li)
+
+
+def test_policy_timeline_has_one_row_per_event_mineral_actor(reader):
+    events = reader.execute("SELECT count(DISTINCT event_id) FROM mart_policy_timeline").fetchone()[
+        0
+    ]
+    assert events == reader.execute("SELECT count(*) FROM policy_event").fetchone()[0]
+    rows = reader.execute(
+        "SELECT DISTINCT mineral_id FROM mart_policy_timeline WHERE event_id = 'pib-2194611'"
+    ).fetchall()
+    assert ("ree",) in rows
+
+
+def test_example_queries_of_the_dictionary_run(reader):
+    sql = (REPO / "warehouse" / "example_queries.sql").read_text()
+    for stmt in [s for s in sql.split(";") if "SELECT" in s]:
+        assert reader.execute(stmt).fetchall(), stmt
+
+
+def test_export_writes_parquet_and_csv_for_tables_and_marts(demo, tmp_path):
+    import polars as pl
+
+    tmp, _ = demo
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "export",
+            "--out",
+            str(tmp_path),
+            "--format",
+            "both",
+        ],
+        cwd=REPO,
+        env={**os.environ, "CMW_READER": str(tmp / "cmw_reader.duckdb")},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    con = duckdb.connect(str(tmp / "cmw_reader.duckdb"), read_only=True)
+    for name in ("fact_trade_flow", "mart_supplier_concentration", "policy_event", "dim_country"):
+        n = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        assert pl.read_parquet(tmp_path / f"{name}.parquet").height == n
+        assert pl.read_csv(tmp_path / f"{name}.csv", infer_schema_length=0).height == n
+    con.close()

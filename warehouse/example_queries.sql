@@ -1,0 +1,31 @@
+-- 1. How dependent is India on China for each critical mineral? (latest year with data)
+SELECT mineral_name, period, round(total_import_value_usd / 1e6, 1) AS imports_usd_million,
+       round(china_share * 100, 1) AS china_share_pct, top_supplier, hhi
+FROM mart_supplier_concentration
+WHERE freq = 'A' AND period = (SELECT max(period) FROM mart_supplier_concentration WHERE freq = 'A')
+ORDER BY china_share DESC;
+
+-- 2. India's lithium suppliers by year, with shares and ranks
+SELECT period, partner_name, round(import_value_usd / 1e6, 2) AS usd_million,
+       round(share_of_mineral_imports * 100, 1) AS share_pct, supplier_rank
+FROM mart_import_dependence
+WHERE mineral_id = 'lithium' AND freq = 'A' AND supplier_rank <= 5
+ORDER BY period, supplier_rank;
+
+-- 3. The policy timeline for rare earths
+SELECT posted_at, event_type, status, title, country_name, actor_role, amounts
+FROM mart_policy_timeline
+WHERE mineral_id = 'ree'
+ORDER BY posted_at;
+
+-- 4. Did the events change anything? Imports before and after each event
+SELECT event_id, title, mineral_id, partner_name, imports_12m_before_usd, months_before_with_data,
+       imports_12m_after_usd, months_after_with_data
+FROM mart_event_trade_context
+ORDER BY posted_at, mineral_id, partner_code;
+
+-- 5. Partner profiles: India's critical-mineral trade with its partners and China
+SELECT partner_name, ref_year, round(cm_imports_usd / 1e6, 1) AS imports_usd_million,
+       round(share_of_india_cm_imports * 100, 1) AS share_pct, top_mineral, policy_events
+FROM mart_partner_profile
+ORDER BY partner_name, ref_year;
