@@ -79,9 +79,10 @@ def test_snapshot_codes_are_the_mapped_codes_per_edition():
 def test_fetches_are_grouped_by_edition():
     assert [(f["freq"], f["edition"], f["periods"]) for f in FETCHES] == [
         ("A", "H5", ["2019", "2020", "2021"]),
-        ("A", "H6", ["2022", "2023"]),
-        ("M", "H6", ["202401", "202402", "202403", "202404", "202405", "202406"]),
+        ("A", "H6", ["2022", "2023", "2024"]),
+        ("M", "H6", [f"{y}{m:02d}" for y in (2024, 2025) for m in range(1, 13)][:22]),
     ]
+    assert FETCHES[-1]["periods"][-1] == "202510"
     for f in FETCHES:
         assert {edition_for_period(p) for p in f["periods"]} == {f["edition"]}
 
@@ -105,7 +106,7 @@ def test_records_exist_only_in_their_editions_periods(replayed):
     by_code = trade.partners.group_by("hs6").agg(pl.col("ref_year").unique())
     years = {code: set(ys) for code, ys in by_code.rows()}
     assert years["810390"] <= {2019, 2020, 2021} and years["810390"]
-    assert years["810399"] <= {2022, 2023, 2024} and years["810399"]
+    assert years["810399"] <= {2022, 2023, 2024, 2025} and years["810399"]
 
 
 def test_replay_reproduces_expected_totals(replayed):
@@ -138,23 +139,24 @@ def test_snapshot_exercises_every_quirk(replayed):
     assert splits == [("A-H6", ("2023",), 20, 500, "hs_codes")]
     assert EXPECTED["calls"] == {
         "A-H5": {"calls": 24, "ok": 24, "no_data": 0, "split": 0},
-        "A-H6": {"calls": 18, "ok": 17, "no_data": 0, "split": 1},
-        "M-H6": {"calls": 48, "ok": 40, "no_data": 8, "split": 0},
+        "A-H6": {"calls": 26, "ok": 25, "no_data": 0, "split": 1},
+        "M-H6": {"calls": 176, "ok": 168, "no_data": 8, "split": 0},
     }
     # one 429 with Retry-After, replayed and retried
     assert client.source.stats.retries == 1
     assert 2.0 in client.source.clock.sleeps
-    # 202406 unpublished: count 0 for every call, recorded as no data
+    # 202510 (the most recent month) unpublished: count 0 for every call, recorded as no data
     no_data = {c.query.periods for c in monthly.calls if c.outcome == "no_data"}
-    assert no_data == {("202406",)}
-    assert trade.partners.filter(pl.col("period") == "202406").height == 0
+    assert no_data == {("202510",)}
+    assert trade.partners.filter(pl.col("period") == "202510").height == 0
+    assert trade.partners.filter(pl.col("period") == "202509").height > 0
     # HS editions as reported
     editions = (
         trade.partners.group_by("ref_year").agg(pl.col("hs_edition").unique()).sort("ref_year")
     )
     assert editions.rows() == [
         (2019, ["H5"]), (2020, ["H5"]), (2021, ["H5"]), (2022, ["H6"]), (2023, ["H6"]),
-        (2024, ["H6"]),
+        (2024, ["H6"]), (2025, ["H6"]),
     ]  # fmt: skip
     # mixed casing normalised: CIFValue (283691, 2020) and cifValue (284690, 202402)
     li = trade.partners.filter((pl.col("hs6") == "283691") & (pl.col("period") == "2020"))
@@ -176,6 +178,33 @@ def test_snapshot_exercises_every_quirk(replayed):
     # provenance on every row
     assert trade.partners["raw_sha256"].str.len_chars().unique().to_list() == [64]
     assert trade.partners["source_url"].str.starts_with("https://comtradeapi.un.org/").all()
+
+
+def test_sample_series_around_the_2025_events(replayed):
+    """The invented key series carry the shifts analysts look for around November 2025."""
+    imports = replayed[2].partners.filter(pl.col("flow_code") == "M")
+
+    def value(hs6: str, periods: list[str], partner: int | None = None) -> float:
+        sel = imports.filter((pl.col("hs6") == hs6) & pl.col("period").is_in(periods))
+        if partner is not None:
+            sel = sel.filter(pl.col("partner_code") == partner)
+        return sel["primary_value_usd"].sum()
+
+    h1_2024 = [f"2024{m:02d}" for m in range(1, 7)]
+    q3_2025 = ["202507", "202508", "202509"]
+    # lithium carbonate: China's share halves; Australia appears from 2024
+    china_then = value("283691", h1_2024, 156) / value("283691", h1_2024)
+    assert value("283691", q3_2025, 156) / value("283691", q3_2025) < 0.6 * china_then
+    assert value("283691", q3_2025, 36) > 0
+    assert value("283691", ["2019", "2020", "2021", "2022", "2023"], 36) == 0
+    # REE compounds and magnets from China dip after the April 2025 export controls
+    for hs6 in ("284690", "850511"):
+        before = value(hs6, ["202501", "202502", "202503"], 156)
+        assert value(hs6, ["202505", "202506", "202507"], 156) < 0.6 * before
+    # a year's months are in the ballpark of its annual value
+    for hs6 in ("283691", "284690", "850511", "282200"):
+        ratio = value(hs6, [f"2024{m:02d}" for m in range(1, 13)]) / value(hs6, ["2024"])
+        assert 0.75 < ratio < 1.25, (hs6, ratio)
 
 
 @pytest.mark.parametrize("year", ["2021", "2022"])

@@ -11,16 +11,20 @@ What it does:
    shared/research/trade.md) - per edition, the same distinct ``hs6`` set the asset passes from
    dim_hs_code.
 2. Generates India (699) final-data records in the real 47-field shape: imports (M) and exports
-   (X), annual 2019-2023 and monthly 202401-202406, classified in the edition of the period
+   (X), annual 2019-2024 and monthly 202401-202510, classified in the edition of the period
    (:func:`assets.comtrade.editions.edition_for_period`: H5 = HS 2017 up to 2021, H6 = HS 2022
    from 2022), a code only in the periods whose edition contains it, with a World (0) row per
-   (period, flow, code) equal to the sum of the partners.
+   (period, flow, code) equal to the sum of the partners. Months follow the annual factors
+   (interpolated, so a year's months add up to about its annual value); from 2024 the key
+   series shift (:func:`_shifts`): lithium carbonate imports rise and diversify toward
+   Argentina, Chile and Australia; REE compounds and permanent magnets dip from China after its
+   April 2025 export controls; DRC cobalt oxides fall away after its February 2025 export ban.
 3. Serves them through :class:`assets.comtrade.fake_api.FakeComtrade` (an httpx MockTransport
    that filters like the real API and truncates at the 500-row preview cap) and runs the **real**
    planner and client in ``SourceClient(COMTRADE_POLICY, Mode.RECORD, ...)`` on a virtual clock,
    one ``client.fetch(freq, periods, codes)`` per (frequency, edition) group exactly as the asset
-   does (:func:`fetch_groups`: annual 2019-2021 with the H5 codes, annual 2022-2023 with the H6
-   codes, monthly 202401-202406 with the H6 codes), so the recorded keys are exactly the ones the
+   does (:func:`fetch_groups`: annual 2019-2021 with the H5 codes, annual 2022-2024 with the H6
+   codes, monthly 202401-202510 with the H6 codes), so the recorded keys are exactly the ones the
    asset asks for in replay.
 4. Pins ``fetched_at`` in ``exchanges.jsonl`` (so a rebuild is byte-identical), writes
    ``snapshot/comtrade/README.md`` and ``tools/snapshots/comtrade_expected.json``, then replays
@@ -32,7 +36,8 @@ Deliberate quirks (the README lists the exchanges that carry them):
   more than 500 rows -> a response at the cap (exactly 500 rows) that the client splits
   (HS-code halves) and re-asks;
 * 2021 annual (H5), first code chunk: HTTP 429 with ``Retry-After: 2``, then the 200;
-* 202406 (H6): not yet published -> every call answers ``count: 0`` (no data, recorded);
+* 202510 (H6), the most recent month: not yet published -> every call answers ``count: 0``
+  (no data, recorded);
 * mixed field casing: 283691 in 2020 (H5) uses ``CIFValue``/``FOBValue``; 284690 in 202402 (H6)
   uses ``cifValue``/``fobValue``/``isnetWgtEstimated``/``isgrossWgtEstimated``;
 * 282200 imports from Zambia (894) in 2021 (H5): ``qty`` and ``netWgt`` null (unit N/A);
@@ -76,10 +81,12 @@ HS_MAP_CSV = ROOT / "warehouse" / "reference" / "hs_mineral_map.csv"
 TRADE_MD = Path("/work/shared/research/trade.md")
 
 SEED = "india-critical-minerals-comtrade-sample-v1"
-FETCHED_AT = "2025-01-15T00:00:00+00:00"
-ANNUAL_PERIODS = ["2019", "2020", "2021", "2022", "2023"]
-MONTHLY_PERIODS = ["202401", "202402", "202403", "202404", "202405", "202406"]
-UNPUBLISHED_PERIODS = {"202406"}  # answered with count 0
+FETCHED_AT = "2025-11-28T00:00:00+00:00"
+ANNUAL_PERIODS = ["2019", "2020", "2021", "2022", "2023", "2024"]
+MONTHLY_PERIODS = [f"{y}{m:02d}" for y in (2024, 2025) for m in range(1, 13)][:22]  # ..202510
+UNPUBLISHED_PERIODS = {"202510"}  # the most recent month: answered with count 0
+# Years with a volume/price factor: the annual periods plus 2025 (monthly data only).
+FACTOR_YEARS = [*ANNUAL_PERIODS, "2025"]
 EXPECTED_CODES = ("283691", "284690", "282200")
 
 # Comtrade area code -> (ISO3 as served in partnerISO, partnerDesc). Comtrade codes are not
@@ -224,6 +231,11 @@ KEY_PROFILES: dict[str, dict[str, tuple[float, float, list[tuple[int, int]]]]] =
         "M": (6e6, 9.0, [(180, 70), (894, 30)]),
         "X": (0.0, 1.0, []),
     },
+    "850511": {
+        "M": (0.16e9, 42.0, [(156, 88), (392, 4), (704, 2), (276, 2), (410, 2), (842, 1),
+                             (826, 1)]),
+        "X": (5e6, 48.0, [(842, 40), (276, 25), (784, 20), (826, 15)]),
+    },
 }  # fmt: skip
 
 # Generic sizes by stage: (value range USD 2019 imports, USD/kg range).
@@ -250,8 +262,23 @@ BROAD_CODES = {"282690", "282739", "283090", "283329", "283421", "284170", "2841
                "284990", "283692", "310390", "283324", "283325", "282735", "284610"}  # fmt: skip
 
 LITHIUM = {"283691", "282520"}
-LITHIUM_PRICE = {"2019": 1.0, "2020": 0.75, "2021": 1.6, "2022": 5.5, "2023": 3.4}
-LITHIUM_VOLUME = {"2019": 1.0, "2020": 0.9, "2021": 1.5, "2022": 1.7, "2023": 2.4}
+# Boom and bust of the lithium price (2022 peak, 2024-2025 slump) while volumes keep rising.
+LITHIUM_PRICE = {"2019": 1.0, "2020": 0.75, "2021": 1.6, "2022": 5.5, "2023": 3.4, "2024": 1.45,
+                 "2025": 1.1}  # fmt: skip
+LITHIUM_VOLUME = {"2019": 1.0, "2020": 0.9, "2021": 1.5, "2022": 1.7, "2023": 2.4, "2024": 3.3,
+                  "2025": 4.4}  # fmt: skip
+# Codes whose monthly series carry most partners every month (the ones analysts look at).
+MONTHLY_DETAIL = {"283691", "284690", "850511", "282200"}
+# China's April 2025 export controls on medium/heavy rare earths (and magnets containing them):
+# factor on China's monthly shipments of REE compounds and permanent magnets.
+REE_CONTROLLED = {"284690", "850511"}
+CHINA_REE_2025 = {"202504": 0.6, "202505": 0.3, "202506": 0.25, "202507": 0.4, "202508": 0.55,
+                  "202509": 0.7}  # fmt: skip
+# DRC's cobalt export suspension (from 22 Feb 2025) and the cobalt price rise that followed.
+DRC_COBALT_2025 = {"202503": 0.5, "202504": 0.15, "202505": 0.1, "202506": 0.1, "202507": 0.1,
+                   "202508": 0.1, "202509": 0.1}  # fmt: skip
+COBALT_PRICE_2025 = {"202503": 1.15, "202504": 1.3, "202505": 1.35, "202506": 1.4,
+                     "202507": 1.5, "202508": 1.6, "202509": 1.7}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -372,16 +399,66 @@ def _widen(partners: list[tuple[int, int]], flow: str, n: int) -> list[tuple[int
 
 
 def _year_factors(code: str, flow: str) -> dict[str, tuple[float, float]]:
-    """(volume factor, price factor) per annual period."""
+    """(volume factor, price factor) per year (the annual periods and 2025)."""
     if code in LITHIUM:
-        return {y: (LITHIUM_VOLUME[y], LITHIUM_PRICE[y]) for y in ANNUAL_PERIODS}
+        return {y: (LITHIUM_VOLUME[y], LITHIUM_PRICE[y]) for y in FACTOR_YEARS}
     rng = random.Random(f"{SEED}|years|{code}|{flow}")
     vol, price, out = 1.0, 1.0, {}
-    for y in ANNUAL_PERIODS:
+    for y in FACTOR_YEARS:
         out[y] = (vol, price)
         vol *= rng.uniform(0.8, 1.3)
         price *= rng.uniform(0.85, 1.2)
     return out
+
+
+def _month_factors(factors: dict[str, tuple[float, float]], period: str) -> tuple[float, float]:
+    """(volume, price) factor of a month: geometric interpolation between the annual factors
+    (each taken at mid-year), flat beyond the last year, so the months of a year add up to about
+    its annual value."""
+    x = int(period[:4]) + (int(period[4:]) - 0.5) / 12 - 0.5
+    y0 = int(x)
+    frac = x - y0
+    a = factors.get(str(y0), factors[min(factors)])
+    b = factors.get(str(y0 + 1), factors[max(factors)])
+    return (a[0] * (b[0] / a[0]) ** frac, a[1] * (b[1] / a[1]) ** frac)
+
+
+def _shifts(
+    code: str, flow: str, freq: str, period: str, partners: list[tuple[int, float]]
+) -> tuple[list[tuple[int, float]], float, float]:
+    """Period-specific supplier shifts of the key series from 2024:
+    ``(partners, value scale, price scale)``.
+
+    * lithium carbonate imports diversify away from China toward Argentina, Chile and Australia;
+    * REE compounds and permanent magnets: China's shipments dip after its April 2025 export
+      controls, other suppliers (Japan, Malaysia, Viet Nam...) pick up a little;
+    * cobalt oxides: DRC-origin supply collapses after the February 2025 export suspension and
+      the unit value climbs.
+    """
+    if flow != "M" or int(period[:4]) < 2024:
+        return partners, 1.0, 1.0
+    # months since 2024-01 (an annual period sits at mid-year)
+    t = (int(period[:4]) - 2024) * 12 + (5.5 if freq == "A" else int(period[4:]) - 1)
+    if code == "283691":
+        grow = {152: 0.4, 32: 1.0, 156: -0.7}
+        out = [(p, max(8.0, w + grow.get(p, 0.0) * t) if p in grow else w) for p, w in partners]
+        return [*out, (36, 2.0 + 0.6 * t)], 1.0, 1.0
+    if code in REE_CONTROLLED and freq == "M":
+        china = CHINA_REE_2025.get(period, 1.0)
+        pick_up = 1.0 + 1.5 * (1.0 - china)
+        out = [(p, w * (china if p == 156 else pick_up)) for p, w in partners]
+        if china < 1.0:
+            extra = {458: 3.0 * (1.0 - china), 704: 2.0 * (1.0 - china)}
+            out = [(p, w + extra.pop(p, 0.0)) for p, w in out] + sorted(extra.items())
+        scale = sum(w for _, w in out) / sum(w for _, w in partners)
+        return out, scale, 1.0
+    if code == "282200" and freq == "M":
+        drc = DRC_COBALT_2025.get(period, 1.0)
+        out = [(p, w * drc if p == 180 else w) for p, w in partners]
+        scale = sum(w for _, w in out) / sum(w for _, w in partners)
+        price = COBALT_PRICE_2025.get(period, 1.0)
+        return out, scale * price, price
+    return partners, 1.0, 1.0
 
 
 def _record(
@@ -454,13 +531,18 @@ def _partner_rows(
     rng: random.Random,
     total: float,
     price: float,
-    partners: list[tuple[int, int]],
+    partners: list[tuple[int, float]],
     keep_prob: float,
+    always: float = 1.0,
 ) -> list[tuple[int, float, float]]:
-    """[(partner, value USD, net weight kg)], top partner always present."""
+    """[(partner, value USD, net weight kg)], top partner always present, and so is any partner
+    with at least ``always`` of the weight."""
     if not partners or total <= 0:
         return []
-    chosen = [partners[0]] + [p for p in partners[1:] if rng.random() < keep_prob]
+    weight = sum(w for _, w in partners)
+    chosen = [partners[0]] + [
+        (p, w) for p, w in partners[1:] if (rng.random() < keep_prob) | (w / weight >= always)
+    ]
     weights = [w * rng.uniform(0.7, 1.3) for _, w in chosen]
     s = sum(weights)
     out = []
@@ -485,7 +567,8 @@ def generate_records(codes: Iterable[Code]) -> list[dict[str, Any]]:
             for code in codes:
                 if edition not in code.editions:
                     continue
-                value0, price0, partners = _profile(code, flow)
+                value0, price0, base = _profile(code, flow)
+                partners: list[tuple[int, float]] = [(p, float(w)) for p, w in base]
                 factors = _year_factors(code.hs6, flow)
                 rng = random.Random(f"{SEED}|rows|{freq}|{period}|{flow}|{code.hs6}")
                 if freq == "A":
@@ -496,17 +579,22 @@ def generate_records(codes: Iterable[Code]) -> list[dict[str, Any]]:
                     # is what pushes one call over the 500-row preview cap).
                     if period == "2023" and code.hs6 in BROAD_CODES:
                         keep = 1.0
-                        partners = _widen(partners, flow, 18 if flow == "M" else 14)
+                        partners = [(p, float(w)) for p, w in
+                                    _widen(base, flow, 18 if flow == "M" else 14)]  # fmt: skip
                 else:
-                    vol, pf = factors["2023"]
+                    vol, pf = _month_factors(factors, period)
                     annual = value0 * vol * pf
                     # small trades are lumpy: many months without any shipment
                     if rng.random() > 0.2 + annual / 40e6:
                         continue
-                    total = annual / 12 * rng.uniform(0.7, 1.3)
-                    keep = 0.25
-                price = price0 * pf
-                rows = _partner_rows(rng, total, price, partners, keep)
+                    total = annual / 12 * rng.uniform(0.8, 1.2)
+                    keep = 0.8 if code.hs6 in MONTHLY_DETAIL else 0.25
+                partners, value_scale, price_scale = _shifts(code.hs6, flow, freq, period, partners)
+                total *= value_scale
+                price = price0 * pf * price_scale
+                # the key series keep their main partners from 2024 (the shifts stay visible)
+                always = 0.08 if code.hs6 in MONTHLY_DETAIL and period >= "2024" else 1.0
+                rows = _partner_rows(rng, total, price, partners, keep, always)
                 if not rows:
                     continue
                 recs = []
@@ -722,6 +810,7 @@ def write_readme(
     li_2020 = _chunk_of(results, "A", "2020", "283691")
     ree_202402 = _chunk_of(results, "M", "202402", "284690")
     co_2021 = _chunk_of(results, "A", "2021", "282200")
+    unpublished = ", ".join(sorted(UNPUBLISHED_PERIODS))
     text = (
         f"""# Bundled UN Comtrade snapshot (SAMPLE DATA)
 
@@ -745,9 +834,9 @@ Format: see `pipelines/snapshot.py` (`exchanges.jsonl` + `bodies/<sha256>.json`)
   {n_codes.get("H6", 0)} H6 codes), planned with the defaults (20 codes per call, one period per call);
 * one fetch per (frequency, edition) group, as the asset makes them:
 {fetches}
-* annual periods {", ".join(ANNUAL_PERIODS)};
-  monthly periods {", ".join(MONTHLY_PERIODS)}
-  (202406 answers count 0: not yet published);
+* annual periods {ANNUAL_PERIODS[0]}-{ANNUAL_PERIODS[-1]};
+  monthly periods {MONTHLY_PERIODS[0]}-{MONTHLY_PERIODS[-1]}
+  ({unpublished} answers count 0: not yet published);
 * a code has records only in the periods whose edition contains it (e.g. 810390 in 2019-2021,
   810391 and 810399 from 2022).
 
@@ -764,13 +853,27 @@ Quirks carried:
 * **row cap**: {"; ".join(f"{s.query.freq} {','.join(s.query.periods)} ({edition_for_period(s.query.periods[0])}) codes {s.query.hs_codes[0]}..{s.query.hs_codes[-1]} returned {s.rows} rows (= cap {s.cap}) -> split by {s.dimension}" for s in splits)};
 * **429 then 200**: annual 2021 (H5), codes {first_2021} (`Retry-After: 2`, APIM JSON body);
   the two exchanges share one key and replay in order;
-* **count 0**: every call for 202406 (H6);
+* **count 0**: every call for {unpublished} (H6), the most recent month;
 * **mixed field casing**: 283691 in 2020 (`CIFValue`, `FOBValue`) in the annual 2020 (H5) call
   for codes {li_2020}; 284690 in 202402 (`cifValue`, `fobValue`, `isnetWgtEstimated`,
   `isgrossWgtEstimated`) in the 202402 (H6) call for codes {ree_202402};
 * **null qty and netWgt**: 282200 imports from Zambia (894) in 2021 (annual 2021 (H5) call for
   codes {co_2021});
 * a few records with `isQtyEstimated`/`isNetWgtEstimated` true.
+
+## Sample series (invented, shaped for the November 2025 events)
+
+* lithium carbonate (283691) imports: volume keeps rising through 2024-2025 while the unit
+  value slumps from the 2022 peak; suppliers shift from China toward Argentina, Chile and
+  (new from 2024) Australia;
+* REE compounds (284690) and permanent magnets (850511): China supplies most of it; China's
+  monthly shipments dip from 202504 (low in 202505-202506, recovering by 202509) after its April
+  2025 export controls on medium/heavy rare earths, while Japan, Malaysia and Viet Nam pick up a
+  little;
+* cobalt oxides (282200) from China, Belgium, Zambia and DR Congo; DR Congo-origin supply falls
+  away from 202503 (export suspension) and the unit value rises through 2025;
+* months interpolate the annual factors, so a year's months add up to about its annual value
+  (not exactly: the annual and monthly series are drawn separately).
 
 ## Calls
 
