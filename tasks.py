@@ -2,7 +2,8 @@
 """Set-up and entry points that need nothing but python3 (>= 3.11) and pip.
 
     python3 tasks.py demo    # install, then run the main job on the bundled snapshot
-    python3 tasks.py test    # install (plus a DuckDB 1.4 client for the compatibility test), run pytest
+    python3 tasks.py test    # install (plus a DuckDB 1.4 client and Debian's chromium for the
+                             # compatibility and browser tests), run pytest
     python3 tasks.py ui      # install, then start the Dagster UI (dagster dev) on port 3000
 
 Installs uv into .tools/ with pip, then `uv sync --locked` builds .venv from uv.lock.
@@ -64,6 +65,18 @@ def compat_client(env: dict[str, str]) -> None:
     run(uv(), "pip", "install", "--quiet", "--python", py, f"duckdb=={COMPAT_DUCKDB}", env=env)
 
 
+def browser() -> None:
+    """Debian's Chromium for the report's real-browser test (no browser download by tools)."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    if os.geteuid() == 0 and Path("/usr/bin/apt-get").exists():
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
+    else:
+        print("! /usr/bin/chromium is missing: install Debian's chromium for the browser test")
+
+
 def main(argv: list[str]) -> None:
     cmd = argv[0] if argv else "help"
     rest = argv[1:]
@@ -73,6 +86,7 @@ def main(argv: list[str]) -> None:
     elif cmd == "test":
         env = sync()
         compat_client(env)
+        browser()
         env["CMW_COMPAT_PYTHON"] = str(COMPAT_DIR / "bin" / "python")
         run(uv(), "run", "--locked", "pytest", *rest, env=env)
     elif cmd == "ui":

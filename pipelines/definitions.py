@@ -14,6 +14,7 @@ from assets.marts.assets import mart_assets
 from assets.pib.assets import pib_assets, pib_checks
 from assets.publish import build_publish_asset
 from assets.reference.assets import reference_assets, reference_checks
+from assets.report.assets import analyst_report
 from pipelines.resources import build_resources
 from pipelines.schedules import build_pib_nightly, build_trade_refresh
 
@@ -51,8 +52,8 @@ evaluation_job = dg.define_asset_job(
 )
 marts_job = dg.define_asset_job(
     "marts_job",
-    selection=dg.AssetSelection.groups("marts"),
-    description="(Re)create the analyst mart views.",
+    selection=dg.AssetSelection.groups("marts", "report"),
+    description="(Re)create the analyst mart views and the HTML report.",
 )
 publish_job = dg.define_asset_job(
     "publish_job",
@@ -81,6 +82,7 @@ defs = dg.Definitions(
         *trade_assets,
         *events_assets,
         *mart_assets,
+        analyst_report,
         reader_snapshot,
     ],
     asset_checks=[*reference_checks, *pib_checks, *trade_checks, *events_checks],

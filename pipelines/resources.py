@@ -38,6 +38,7 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str
     reader_path: str
+    report_path: str = ""
     dataset_label: str = ""
 
     def store(self) -> WarehouseStore:
@@ -53,6 +54,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, dg.Configurab
         "warehouse": Warehouse(
             path=str(s.warehouse_path),
             reader_path=str(s.reader_path),
+            report_path=str(s.report_path),
             dataset_label=s.dataset_label,
         ),
     }

@@ -7,6 +7,7 @@
 | CMW_RAW_DIR         | <repo>/data/raw                 | raw store (every fetched body)            |
 | CMW_WAREHOUSE       | <repo>/warehouse/cmw.duckdb     | the writer's DuckDB file                  |
 | CMW_READER          | <repo>/warehouse/cmw_reader.duckdb | the published file analysts open       |
+| CMW_REPORT          | <repo>/warehouse/cmw_report.html | the static HTML report                 |
 | COMTRADE_API_KEY    | (unset: public preview endpoint)| UN Comtrade subscription key              |
 """
 
@@ -26,6 +27,7 @@ class Settings:
     raw_dir: Path
     warehouse_path: Path
     reader_path: Path
+    report_path: Path
 
     @property
     def dataset_label(self) -> str:
@@ -48,4 +50,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raw_dir=Path(env.get("CMW_RAW_DIR", REPO_ROOT / "data" / "raw")),
         warehouse_path=Path(env.get("CMW_WAREHOUSE", REPO_ROOT / "warehouse" / "cmw.duckdb")),
         reader_path=Path(env.get("CMW_READER", REPO_ROOT / "warehouse" / "cmw_reader.duckdb")),
+        report_path=Path(env.get("CMW_REPORT", REPO_ROOT / "warehouse" / "cmw_report.html")),
     )

@@ -1,0 +1,44 @@
+"""The static HTML report (group ``report``), generated after the marts.
+
+One self-contained file (inline SVG charts, no scripts, no CDN) that opens from disk offline:
+dependence and concentration over time per mineral, China's share, and policy events marked on
+the monthly import timelines. Written next to the reader file by temp file + atomic rename.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from assets.marts.assets import mart_assets
+from assets.report.render import render_report
+from pipelines.resources import Warehouse
+
+
+@dg.asset(
+    group_name="report",
+    kinds={"html"},
+    pool="warehouse",
+    deps=mart_assets,
+    description="Static offline HTML report from the marts: import dependence (top suppliers' "
+    "shares), supplier concentration (HHI) and China's share over time per mineral, monthly "
+    "imports with policy events marked, and the event table with links to PIB.",
+)
+def analyst_report(warehouse: Warehouse) -> dg.MaterializeResult:
+    if not warehouse.report_path:
+        raise dg.Failure("no report_path configured (CMW_REPORT)")
+    with warehouse.store().read() as con:
+        html = render_report(con, dataset_label=warehouse.dataset_label or None)
+    target = Path(warehouse.report_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(target)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "bytes": len(html.encode("utf-8")),
+            "charts": html.count("<svg"),
+            "open": dg.MetadataValue.url(target.resolve().as_uri()),
+        }
+    )

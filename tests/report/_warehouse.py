@@ -1,0 +1,267 @@
+"""A small in-memory warehouse for report tests: the real migrations and marts, hand-made rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from warehouse.store import MARTS_DIR, migrations
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+PIB = "https://www.pib.gov.in/PressReleasePage.aspx?PRID={}&reg=3&lang=1"
+
+MINERALS = [
+    ("lithium", "Lithium", "Li"),
+    ("copper", "Copper", "Cu"),
+    ("nickel", "Nickel", "Ni"),
+    ("ree", "Rare Earth Elements (REE)", "REE"),
+]
+COUNTRIES = [
+    (156, "CHN", "China"),
+    (36, "AUS", "Australia"),
+    (152, "CHL", "Chile"),
+    (32, "ARG", "Argentina"),
+    (384, "CIV", "Côte d'Ivoire <&>"),
+    (842, "USA", "USA"),
+    (699, "IND", "India"),
+]
+# annual imports: mineral -> year -> {partner: USD}
+ANNUAL = {
+    "lithium": {
+        2021: {156: 600.0, 36: 300.0, 152: 100.0},
+        2022: {156: 500.0, 36: 300.0, 152: 150.0, 32: 50.0},
+        2023: {156: 450.0, 36: 350.0, 152: 120.0, 32: 60.0, 384: 20.0, 842: 5.0},
+    },
+    "copper": {
+        2021: {152: 5000.0, 36: 3000.0},
+        2022: {152: 5500.0, 36: 2500.0, 156: 500.0},
+        2023: {152: 6000.0, 36: 2000.0, 156: 700.0},
+    },
+    "nickel": {2023: {36: 10.0}},
+}
+# monthly lithium imports, Jan-Jun 2023
+MONTHLY = {"lithium": {(2023, m): {156: 40.0 + m, 36: 20.0 + 2 * m} for m in range(1, 7)}}
+
+EVIL_TITLE = '<script>alert("x")</script> Lithium & "cobalt" deal'
+EVENTS = [
+    # event_id, day, type, status, title, minerals, (area, actor, role), amounts, urls
+    (
+        "pib-1001",
+        date(2023, 3, 15),
+        "mou_agreement",
+        "signed",
+        EVIL_TITLE,
+        ["lithium"],
+        [(36, "Australia", "counterparty"), (699, "KABIL", "implementer")],
+        [("outlay", 1500.0, "INR crore")],
+        [PIB.format(1001)],
+    ),
+    (
+        "pib-1002",
+        date(2010, 1, 4),  # long before the data: pinned to the chart's left edge
+        "scheme",
+        None,
+        "Old lithium scheme",
+        ["lithium"],
+        [],
+        [],
+        ["https://evil.example.com/phish", "javascript:alert(1)"],
+    ),
+    (
+        "pib-1003",
+        date(2024, 2, 20),  # eight months after the data: the axis is extended to it
+        "auction_launch",
+        "launched",
+        "Auction of lithium and copper blocks",
+        ["lithium", "copper"],
+        [(699, "Ministry of Mines", "implementer")],
+        [("block_count", 7.0, "blocks")],
+        [PIB.format(1003), PIB.format(1004)],
+    ),
+    (
+        "pib-1005",
+        date(2023, 5, 2),
+        "mission",
+        "approved",
+        "A mission without a mineral",
+        [],
+        [],
+        [],
+        [PIB.format(1005)],
+    ),
+]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+
+
+def _flow(
+    freq: str, year: int, month: int | None, partner: int, hs6: str, value: float, sample: bool
+):
+    period = str(year) if freq == "A" else f"{year}{month:02d}"
+    return {
+        "source": "comtrade",
+        "period_key": f"{freq}:{period}",
+        "reporter_code": 699,
+        "partner_code": partner,
+        "flow_code": "M",
+        "freq": freq,
+        "period": period,
+        "ref_year": year,
+        "ref_month": month,
+        "hs6": hs6,
+        "hs_edition": "H6",
+        "primary_value_usd": value,
+        "is_qty_estimated": False,
+        "is_net_wgt_estimated": False,
+        "is_reported": True,
+        "is_aggregate": False,
+        "is_sample_data": sample,
+        "_source_url": "test",
+        "_raw_sha256": "0" * 64,
+        "_loaded_at": NOW,
+    }
+
+
+def build_warehouse(
+    *, trade: bool = True, events: bool = True, sample: bool = True, label: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Migrated in-memory DuckDB with the marts applied; rows only where asked."""
+    con = duckdb.connect()
+    for _, _, sql in migrations():
+        con.execute(sql)
+    prov = {"_source": "test", "_raw_sha256": "0" * 64, "_loaded_at": NOW}
+    for mid, name, sym in MINERALS:
+        _insert(
+            con,
+            "dim_mineral",
+            {
+                "mineral_id": mid,
+                "name": name,
+                "symbol_or_group": sym,
+                "mineral_group": "g",
+                "in_mmdr_part_d": True,
+                "in_list_since": date(2023, 6, 28),
+                **prov,
+            },
+        )
+        _insert(
+            con,
+            "dim_hs_code",
+            {
+                "hs6": f"hs{mid}"[:6],
+                "hs_edition": "H6",
+                "mineral_id": mid,
+                "stage": "ore",
+                "specificity": "specific",
+                "description": name,
+                "validated": True,
+                **prov,
+            },
+        )
+    for code, iso3, name in COUNTRIES:
+        _insert(
+            con,
+            "dim_country",
+            {
+                "area_code": code,
+                "iso3": iso3,
+                "iso2": iso3[:2],
+                "name": name,
+                "is_reporter": True,
+                "is_partner": True,
+                "is_group": False,
+                **prov,
+            },
+        )
+    if label is not None:
+        _insert(con, "dataset_info", {"key": "dataset_label", "value": label, "updated_at": NOW})
+    if trade:
+        for mid, years in ANNUAL.items():
+            for year, partners in years.items():
+                for partner, value in partners.items():
+                    _insert(
+                        con,
+                        "fact_trade_flow",
+                        _flow("A", year, None, partner, f"hs{mid}"[:6], value, sample),
+                    )
+        for mid, months in MONTHLY.items():
+            for (year, month), partners in months.items():
+                for partner, value in partners.items():
+                    _insert(
+                        con,
+                        "fact_trade_flow",
+                        _flow("M", year, month, partner, f"hs{mid}"[:6], value, sample),
+                    )
+    if events:
+        for eid, day, etype, status, title, mins, actors, amounts, urls in EVENTS:
+            posted = datetime(day.year, day.month, day.day, 6, 30, tzinfo=UTC)
+            prid = int(eid.split("-")[1])
+            _insert(
+                con,
+                "policy_event",
+                {
+                    "event_id": eid,
+                    "release_date": day,
+                    "event_type": etype,
+                    "status": status,
+                    "title": title,
+                    "ministry": "Ministry of Mines",
+                    "posted_at": posted,
+                    "primary_prid": prid,
+                    "source_prids": [prid] * len(urls),
+                    "source_urls": urls,
+                    "_loaded_at": NOW,
+                },
+            )
+            for mid in mins:
+                _insert(
+                    con,
+                    "event_mineral",
+                    {
+                        "event_id": eid,
+                        "release_date": day,
+                        "mineral_id": mid,
+                        "basis": "title",
+                        "confidence": 1.0,
+                        "_loaded_at": NOW,
+                    },
+                )
+            for area, actor, role in actors:
+                _insert(
+                    con,
+                    "event_country",
+                    {
+                        "event_id": eid,
+                        "release_date": day,
+                        "area_code": area,
+                        "actor_name": actor,
+                        "role": role,
+                        "_loaded_at": NOW,
+                    },
+                )
+            for kind, value, unit in amounts:
+                _insert(
+                    con,
+                    "event_amount",
+                    {
+                        "event_id": eid,
+                        "release_date": day,
+                        "kind": kind,
+                        "value": value,
+                        "unit": unit,
+                        "raw_text": f"{value} {unit}",
+                        "_loaded_at": NOW,
+                    },
+                )
+    apply_marts(con)
+    return con
+
+
+def apply_marts(con: duckdb.DuckDBPyConnection) -> None:
+    for f in sorted(MARTS_DIR.glob("[0-9][0-9]_*.sql")):
+        con.execute(f.read_text(encoding="utf-8"))
