@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = run_main_job()
         if settings.reader_path.exists():
             print_summary(settings.reader_path)
+        if settings.report_path.exists():
+            print(f"Report: {settings.report_path}")
         if not ok:
             print("\nSome runs failed (see above).", file=sys.stderr)
             return 1

@@ -19,7 +19,6 @@ import hashlib
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -536,24 +535,3 @@ def _retry_after(headers: httpx.Headers) -> float | None:
         except (TypeError, ValueError):
             return None
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def source_client_factory(
-    policy: SourcePolicy,
-    mode: Mode | str,
-    snapshot_root: Path,
-    raw_root: Path | None,
-    **kwargs,
-) -> Callable[[], SourceClient]:
-    """A zero-argument factory, handy for resources."""
-
-    def make() -> SourceClient:
-        return SourceClient(
-            policy,
-            mode,
-            snapshot_dir=Path(snapshot_root) / policy.name,
-            raw_dir=(Path(raw_root) / policy.name) if raw_root else None,
-            **kwargs,
-        )
-
-    return make

@@ -14,7 +14,7 @@ from assets.reference.parse import (
     parse_hs_reference,
     validate_hs_map,
 )
-from assets.reference.policy import COMTRADE_REF_POLICY, REFERENCE_URLS
+from assets.reference.policy import COMTRADE_REF_POLICY, fetch_reference_files
 from pipelines.checks import table_checks
 from pipelines.http import Fetched
 from pipelines.metadata import preview_md
@@ -94,7 +94,7 @@ def _with_validation_flag(mapping: pl.DataFrame, found: pl.DataFrame) -> pl.Data
 def _fetch_refs(http: HttpSources, keys: list[str]) -> tuple[dict[str, Fetched], dict[str, int]]:
     """Fetch the named Comtrade reference files (keys of REFERENCE_URLS) through the client."""
     with http.client(COMTRADE_REF_POLICY) as client:
-        files = {k: client.get(REFERENCE_URLS[k]) for k in keys}
+        files = fetch_reference_files(client, keys)
         return files, client.stats.as_metadata()
 
 

@@ -7,6 +7,8 @@ snapshot ``snapshot/comtrade_ref/`` by ``tools/snapshots/build_comtrade_referenc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pipelines.http import Fetched, SourceClient, SourcePolicy
 
 SOURCE_NAME = "comtrade_ref"
@@ -34,6 +36,10 @@ COMTRADE_REF_POLICY = SourcePolicy(
 )
 
 
-def fetch_reference_files(client: SourceClient) -> dict[str, Fetched]:
-    """Fetch every reference file, keyed like :data:`REFERENCE_URLS`."""
-    return {key: client.get(url) for key, url in REFERENCE_URLS.items()}
+def fetch_reference_files(
+    client: SourceClient, keys: Iterable[str] | None = None
+) -> dict[str, Fetched]:
+    """Fetch the reference files named by ``keys`` (default: all), keyed like
+    :data:`REFERENCE_URLS`."""
+    wanted = list(REFERENCE_URLS) if keys is None else list(keys)
+    return {key: client.get(REFERENCE_URLS[key]) for key in wanted}
