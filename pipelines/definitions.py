@@ -18,7 +18,9 @@ from assets.report.assets import analyst_report
 from pipelines.resources import build_resources
 from pipelines.schedules import build_pib_nightly, build_trade_refresh
 
-reader_snapshot = build_publish_asset([*reference_assets, *pib_assets, *trade_assets, policy_event])
+reader_snapshot = build_publish_asset(
+    [*reference_assets, *pib_assets, *trade_assets, policy_event, *mart_assets, analyst_report]
+)
 
 reference_job = dg.define_asset_job(
     "reference_job",
@@ -27,8 +29,9 @@ reference_job = dg.define_asset_job(
 )
 pib_job = dg.define_asset_job(
     "pib_job",
-    selection=dg.AssetSelection.groups("pib"),
-    description="PIB releases for a range of IST days (one run per range).",
+    selection=dg.AssetSelection.groups("pib") | dg.AssetSelection.assets(policy_event),
+    description="PIB releases and the policy events tagged from them, for a range of IST days "
+    "(one run per range). The nightly schedule runs it.",
 )
 trade_annual_job = dg.define_asset_job(
     "trade_annual_job",
@@ -43,22 +46,18 @@ trade_monthly_job = dg.define_asset_job(
 events_job = dg.define_asset_job(
     "events_job",
     selection=dg.AssetSelection.assets(policy_event),
-    description="Tag PIB releases into policy events for a range of IST days (one run per range).",
+    description="Re-tag stored PIB releases into policy events (no fetching), for a range of days.",
 )
 evaluation_job = dg.define_asset_job(
     "evaluation_job",
     selection=dg.AssetSelection.assets("tagger_evaluation"),
     description="Score the event tagger on the gold set.",
 )
-marts_job = dg.define_asset_job(
-    "marts_job",
-    selection=dg.AssetSelection.groups("marts", "report"),
-    description="(Re)create the analyst mart views and the HTML report.",
-)
-publish_job = dg.define_asset_job(
-    "publish_job",
-    selection=dg.AssetSelection.assets(reader_snapshot),
-    description="Label the warehouse and republish the analyst reader file.",
+refresh_job = dg.define_asset_job(
+    "refresh_job",
+    selection=dg.AssetSelection.groups("marts", "report")
+    | dg.AssetSelection.assets(reader_snapshot),
+    description="Recreate the marts and the HTML report, then republish the analyst reader file.",
 )
 load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job, events_job]
 
@@ -66,13 +65,13 @@ load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job, events
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=load_jobs,
-    request_job=publish_job,
-    name="publish_after_load",
+    request_job=refresh_job,
+    name="refresh_after_load",
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Republish the analyst reader file after every successful load run.",
+    description="After every successful load run: marts, report, and a new analyst reader file.",
 )
-def publish_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
-    return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
+def refresh_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    return dg.RunRequest(run_key=f"refresh-after-{context.dagster_run.run_id}")
 
 
 defs = dg.Definitions(
@@ -86,11 +85,11 @@ defs = dg.Definitions(
         reader_snapshot,
     ],
     asset_checks=[*reference_checks, *pib_checks, *trade_checks, *events_checks],
-    jobs=[*load_jobs, evaluation_job, marts_job, publish_job],
+    jobs=[*load_jobs, evaluation_job, refresh_job],
     schedules=[
         build_pib_nightly(pib_job),
         *build_trade_refresh(trade_annual_job, trade_monthly_job, refresh_ranges),
     ],
-    sensors=[publish_after_load],
+    sensors=[refresh_after_load],
     resources=build_resources(),
 )
