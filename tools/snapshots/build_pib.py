@@ -69,11 +69,21 @@ HOST = "www.pib.gov.in"
 STATIC = "https://static.pib.gov.in"
 TODAY = date(2025, 11, 27)  # the fake site's "today" (recording at 22:30 IST)
 RECORDED_AT = datetime(2025, 11, 27, 17, 0, 0, tzinfo=UTC)
-DAY_PRID_RANGES = {
+IN_SAMPLE_DAY_PRID_RANGES = {
     date(2025, 11, 25): (2193690, 2194330),
     date(2025, 11, 26): (2194331, 2194985),
     date(2025, 11, 27): (2194986, 2195650),
 }
+# Held-out days for the event tagger (tests/events/gold_heldout.jsonl): not contiguous with the
+# range above, around real events (Tranche I launch; KABIL-CAMYEN agreement; NCMM approval).
+# They are recorded *after* the in-sample days, so the first part of exchanges.jsonl (and every
+# body of the in-sample days) stays byte-identical; snapshot/manifest.json does not list them.
+HELDOUT_DAY_PRID_RANGES = {
+    date(2023, 11, 29): (1980560, 1981240),
+    date(2024, 1, 15): (1995980, 1996640),
+    date(2025, 1, 29): (2096880, 2097560),
+}
+DAY_PRID_RANGES = {**IN_SAMPLE_DAY_PRID_RANGES, **HELDOUT_DAY_PRID_RANGES}
 REGION_COOKIE = "PIBRegion"
 IST = ZoneInfo("Asia/Kolkata")
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
@@ -775,7 +785,7 @@ def build() -> dict:
     clock = VirtualClock()
     days: dict[str, dict] = {}
     fetched_all: list[int] = []
-    for day in sorted(listings):
+    for day in listings:  # in-sample days first, then the held-out days
         with SourceClient(
             PIB_POLICY,
             Mode.RECORD,
