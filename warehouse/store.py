@@ -227,8 +227,7 @@ class WarehouseStore:
             deleted = con.execute(f'DELETE FROM "{w.table}"').fetchone()[0]
         inserted = 0
         if frame.height:
-            arrow = frame.to_arrow()  # noqa: F841  (scanned by name below)
-            con.register("_incoming", arrow)
+            con.register("_incoming", frame.to_arrow())  # Arrow: no row-by-row inserts
             try:
                 cols = ", ".join(f'"{c}"' for c in frame.columns)
                 con.execute(f'INSERT INTO "{w.table}" ({cols}) SELECT {cols} FROM _incoming')

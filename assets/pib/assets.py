@@ -19,6 +19,7 @@ import polars as pl
 from assets.pib.discover import (
     DEFAULT_MINISTRIES,
     DayListing,
+    SelectionTerms,
     default_selection_terms,
     discover_day,
     select_candidates,
@@ -161,7 +162,8 @@ def pib_release(
     warehouse: Warehouse,
 ) -> dg.MaterializeResult:
     days = [date.fromisoformat(k) for k in context.partition_keys]
-    terms = default_selection_terms() if config.use_title_terms else None
+    # no title terms -> an empty gazetteer, so only the ministry allow-list selects
+    terms = default_selection_terms() if config.use_title_terms else SelectionTerms.from_terms({})
     listings, releases, failures = [], [], []
     per_day: dict[str, dict[str, int]] = {}
     client = http.reparse_client(PIB_POLICY) if config.reparse_from_raw else http.client(PIB_POLICY)
@@ -171,7 +173,7 @@ def pib_release(
             candidates = select_candidates(
                 listing,
                 ministries=config.ministries,
-                terms=terms if terms is not None else _no_terms(),
+                terms=terms,
             )
             chosen = {c.prid: c.reasons for c in candidates}
             listings += _listing_rows(listing, day, chosen)
@@ -235,12 +237,6 @@ def pib_release(
             ),
         }
     )
-
-
-def _no_terms():
-    from assets.pib.discover import SelectionTerms
-
-    return SelectionTerms.from_terms({})
 
 
 @dg.asset_check(
