@@ -179,3 +179,22 @@ def test_tagger_evaluation_reports_scores_as_metadata(res):
     assert md["gold_items"].value >= 60
     assert 0.0 <= md["heldout_event_type_f1"].value <= 1.0  # reported, no floor (see README)
     assert "| relevance |" in md["report"].value
+
+
+def test_title_terms_can_be_switched_off(res, tmp_path):
+    """Ministry allow-list only: fewer candidates, and every one picked by its ministry."""
+    result = dg.materialize(
+        [pib_release],
+        resources=res,
+        tags=RANGE,
+        run_config={"ops": {"pib_release": {"config": {"use_title_terms": False}}}},
+    )
+    assert result.success
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    reasons = con.execute(
+        "SELECT DISTINCT selected_by FROM pib_listing WHERE is_candidate"
+    ).fetchall()
+    n = con.execute("SELECT count(*) FROM pib_listing WHERE is_candidate").fetchone()[0]
+    con.close()
+    assert reasons == [("ministry",)]
+    assert 0 < n < 47  # the full rule selects 47 on these days
