@@ -53,6 +53,7 @@ def main_job_steps(manifest_path: Path = MANIFEST) -> list[Step]:
         rng = manifest.get(key)
         if rng:
             steps.append(Step(job, (rng["start"], rng["end"])))
+    steps.append(Step("evaluation_job"))  # tagger scores on the gold sets
     steps.append(Step("refresh_job"))  # marts, report, publish
     return steps
 
