@@ -186,3 +186,59 @@ def test_published_file_opens_in_duckdb_1_4_client(store: WarehouseStore):
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("SELECT count(*) FROM dim_mineral").fetchone()[0] == 2
     con.close()
+
+
+# --------------------------------------------------------------------------- shrink guard
+
+
+def _guard_store(tmp_path):
+    from warehouse.store import WarehouseStore
+
+    store = WarehouseStore(tmp_path / "w.duckdb")
+    store.execute_script("CREATE TABLE g (day VARCHAR, v INTEGER)")
+    rows = pl.DataFrame({"day": ["d1"] * 10 + ["d2"] * 4, "v": list(range(14))})
+    store.replace_partition("g", rows, "day", ["d1", "d2"])
+    return store
+
+
+def _day_rows(store, day):
+    with store.read() as con:
+        return con.execute("SELECT count(*) FROM g WHERE day = ?", [day]).fetchone()[0]
+
+
+def test_shrink_guard_refuses_to_empty_a_slice_and_keeps_the_old_rows(tmp_path):
+    from warehouse.store import PartitionWrite, ShrinkGuardError
+
+    store = _guard_store(tmp_path)
+    empty = pl.DataFrame(schema={"day": pl.Utf8, "v": pl.Int32})
+    with pytest.raises(ShrinkGuardError, match=r"g \(day=d1\) would empty it \(10 -> 0 rows"):
+        store.replace_partitions([PartitionWrite("g", empty, "day", ["d1"], guard=True)])
+    assert _day_rows(store, "d1") == 10
+
+
+def test_shrink_guard_checks_each_partition_value_of_a_range(tmp_path):
+    from warehouse.store import PartitionWrite, ShrinkGuardError
+
+    store = _guard_store(tmp_path)
+    # d1 grows, d2 loses 3 of 4 rows: the range as a whole shrinks little, d2 a lot
+    frame = pl.DataFrame({"day": ["d1"] * 12 + ["d2"], "v": list(range(13))})
+    with pytest.raises(ShrinkGuardError, match=r"day=d2\) would shrink it by 75%"):
+        store.replace_partitions([PartitionWrite("g", frame, "day", ["d1", "d2"], guard=True)])
+    assert (_day_rows(store, "d1"), _day_rows(store, "d2")) == (10, 4)
+
+
+def test_shrink_within_the_fraction_or_explicitly_allowed_loads(tmp_path):
+    from warehouse.store import PartitionWrite, ShrinkPolicy
+
+    store = _guard_store(tmp_path)
+    seven = pl.DataFrame({"day": ["d1"] * 7, "v": list(range(7))})  # 30% smaller: allowed
+    store.replace_partitions([PartitionWrite("g", seven, "day", ["d1"], guard=True)])
+    assert _day_rows(store, "d1") == 7
+    empty = pl.DataFrame(schema={"day": pl.Utf8, "v": pl.Int32})
+    store.replace_partitions(
+        [PartitionWrite("g", empty, "day", ["d1"], guard=True)], shrink=ShrinkPolicy(allow=True)
+    )
+    assert _day_rows(store, "d1") == 0
+    # unguarded writes (failure logs, derived rows) are never blocked
+    store.replace_partitions([PartitionWrite("g", empty, "day", ["d2"])])
+    assert _day_rows(store, "d2") == 0

@@ -34,6 +34,44 @@ class WarehouseError(Exception):
     pass
 
 
+class ShrinkGuardError(WarehouseError):
+    """A swap would empty or shrink a partition slice beyond the allowed fraction.
+
+    Raised before anything is written (the transaction rolls back, the old slice stays).
+    """
+
+    def __init__(
+        self,
+        table: str,
+        column: str | None,
+        value: object,
+        before: int,
+        after: int,
+        max_fraction: float,
+    ):
+        self.table, self.column, self.value = table, column, value
+        self.before, self.after, self.max_fraction = before, after, max_fraction
+        where = f"{column}={value}" if column else "whole table"
+        what = "empty it" if after == 0 else f"shrink it by {1 - after / before:.0%}"
+        super().__init__(
+            f"shrink guard: loading {table} ({where}) would {what} ({before} -> {after} rows; "
+            f"allowed shrink {max_fraction:.0%}). The previous rows are kept. If the source "
+            "really lost these rows, rerun with run config allow_shrink: true."
+        )
+
+
+@dataclass(frozen=True)
+class ShrinkPolicy:
+    """How much a guarded slice may shrink in one swap.
+
+    A non-empty slice never becomes empty, and never loses more than ``max_fraction`` of its
+    rows, unless ``allow`` is set (run config ``allow_shrink``).
+    """
+
+    max_fraction: float = 0.5
+    allow: bool = False
+
+
 @dataclass(frozen=True)
 class PartitionWrite:
     """One table's slice to swap: rows of ``frame`` replace rows where ``column IN values``.
@@ -45,6 +83,8 @@ class PartitionWrite:
     frame: pl.DataFrame
     column: str | None = None
     values: Sequence[object] = ()
+    guard: bool = False
+    """Apply the shrink guard (source facts and dimensions; not failure logs or derived rows)."""
 
 
 @dataclass(frozen=True)
@@ -161,13 +201,25 @@ class WarehouseStore:
     # -- writes ---------------------------------------------------------------------------
 
     def replace_partitions(
-        self, writes: Sequence[PartitionWrite], *, run_id: str | None = None
+        self,
+        writes: Sequence[PartitionWrite],
+        *,
+        run_id: str | None = None,
+        shrink: ShrinkPolicy | None = None,
     ) -> list[WriteResult]:
-        """Swap several tables' slices in ONE transaction (all or nothing)."""
+        """Swap several tables' slices in ONE transaction (all or nothing).
+
+        Writes marked ``guard`` are checked against ``shrink`` (default :class:`ShrinkPolicy`)
+        first; a violation raises :class:`ShrinkGuardError` and nothing is written.
+        """
+        shrink = shrink or ShrinkPolicy()
         results: list[WriteResult] = []
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
+                for w in writes:
+                    if w.guard and not shrink.allow:
+                        self._check_shrink(con, w, shrink.max_fraction)
                 for w in writes:
                     results.append(self._swap(con, w, run_id))
                 con.execute("COMMIT")
@@ -185,10 +237,35 @@ class WarehouseStore:
         values: Sequence[object] = (),
         *,
         run_id: str | None = None,
+        guard: bool = False,
+        shrink: ShrinkPolicy | None = None,
     ) -> WriteResult:
         return self.replace_partitions(
-            [PartitionWrite(table, frame, column, values)], run_id=run_id
+            [PartitionWrite(table, frame, column, values, guard)], run_id=run_id, shrink=shrink
         )[0]
+
+    @staticmethod
+    def _check_shrink(con: duckdb.DuckDBPyConnection, w: PartitionWrite, max_fraction: float):
+        """Per partition value: before (stored) vs after (incoming) row counts."""
+        if w.column is None:
+            before = {None: con.execute(f'SELECT count(*) FROM "{w.table}"').fetchone()[0]}
+            after = {None: w.frame.height}
+        else:
+            rows = con.execute(
+                f'SELECT "{w.column}", count(*) FROM "{w.table}" '
+                f'WHERE "{w.column}" IN (SELECT UNNEST(?)) GROUP BY 1',
+                [list(w.values)],
+            ).fetchall()
+            before = {v: n for v, n in rows}
+            after = (
+                dict(w.frame.group_by(w.column).len().iter_rows())
+                if w.column in w.frame.columns
+                else {}
+            )
+        for value, n_before in sorted(before.items(), key=lambda kv: str(kv[0])):
+            n_after = after.get(value, 0)
+            if n_before and (n_after == 0 or (n_before - n_after) / n_before > max_fraction):
+                raise ShrinkGuardError(w.table, w.column, value, n_before, n_after, max_fraction)
 
     def _swap(self, con: duckdb.DuckDBPyConnection, w: PartitionWrite, run_id: str | None):
         table_cols = {
