@@ -5,10 +5,16 @@ lists every English PIB Delhi release (listing postback), selects candidates (mi
 or a mineral/partner title term), fetches and parses each candidate, and then swaps the range's
 slices of ``pib_listing``, ``pib_release`` and ``pib_parse_failure`` in ONE transaction.
 
-A release that fails to fetch or parse does not block its neighbours: it goes to
-``pib_parse_failure`` with its PRID, URL, error and raw sha256 (the body stays in the raw store
-for a re-parse), and the ``pib_release_no_parse_failures`` check turns red. A day whose listing
-itself fails (error page, wrong date applied) fails the run: a silently missing day is worse.
+A release that fails to fetch or parse (any exception, not only the expected ones) does not
+block its neighbours: it goes to ``pib_parse_failure`` with its PRID, URL, error type and
+message and raw sha256 (the body stays in the raw store for a re-parse), and the
+``pib_release_no_parse_failures`` check turns red. If that release parsed in an earlier run, its
+previous good row is kept in ``pib_release`` (a 503 tonight must not delete yesterday's text).
+
+A day whose listing fails (error page, wrong date applied, fewer items than the page states)
+fails the run and nothing is swapped: a silently missing day is worse. The shrink guard
+(``allow_shrink``/``max_shrink_fraction`` in the run config) refuses a swap that would empty a
+day's listing or releases, or shrink them by more than the allowed fraction.
 """
 
 from datetime import UTC, date, datetime
@@ -24,21 +30,21 @@ from assets.pib.discover import (
     discover_day,
     select_candidates,
 )
-from assets.pib.errors import PibParseError
+from assets.pib.errors import PibListingError
 from assets.pib.parse import Release, fetch_release_page, parse_release, release_url
 from assets.pib.policy import PIB_POLICY
 from pipelines.checks import table_checks
-from pipelines.http import SourceHTTPError
+from pipelines.load_config import LoadGuardConfig
 from pipelines.metadata import preview_md
 from pipelines.resources import HttpSources, Warehouse
-from warehouse.store import PartitionWrite
+from warehouse.store import PartitionWrite, ShrinkGuardError, WarehouseStore
 
 PIB_START = "2017-01-01"  # the listing postback's year dropdown starts in 2017
 
 pib_daily = dg.DailyPartitionsDefinition(start_date=PIB_START, timezone="Asia/Kolkata")
 
 
-class PibConfig(dg.Config):
+class PibConfig(LoadGuardConfig):
     """Run configuration (editable in the launchpad)."""
 
     ministries: list[str] = sorted(DEFAULT_MINISTRIES)
@@ -144,6 +150,30 @@ def _listing_rows(listing: DayListing, day: date, chosen: dict[int, tuple[str, .
     ]
 
 
+def _error_message(exc: Exception, prid: int, url: str) -> str:
+    """The message stored for a failed page; untyped errors get the source, PRID and URL."""
+    text = str(exc)
+    if getattr(exc, "source", None) == "pib" or "url=" in text:
+        return text
+    return f"[pib] PRID {prid}: unexpected {type(exc).__name__}: {text[:500]} (url={url})"
+
+
+def previous_good_rows(store: WarehouseStore, prids: list[int], days: list[date]) -> pl.DataFrame:
+    """Stored ``pib_release`` rows of ``prids`` in ``days``: kept when a re-fetch fails."""
+    cols = [*RELEASE_SCHEMA, "_run_id", "_loaded_at"]
+    schema = {**RELEASE_SCHEMA, "_run_id": pl.Utf8, "_loaded_at": pl.Datetime("us", "UTC")}
+    if not prids:
+        return pl.DataFrame(schema=schema)
+    select = ", ".join(f'"{c}"' for c in cols)
+    with store.read() as con:
+        df = con.execute(
+            f"SELECT {select} FROM pib_release WHERE prid IN (SELECT UNNEST(?)) "
+            "AND release_date IN (SELECT UNNEST(?))",
+            [prids, days],
+        ).pl()
+    return df.cast(schema)
+
+
 @dg.asset(
     partitions_def=pib_daily,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -169,7 +199,14 @@ def pib_release(
     client = http.reparse_client(PIB_POLICY) if config.reparse_from_raw else http.client(PIB_POLICY)
     with client:
         for day in days:
-            listing = discover_day(client, day)
+            try:
+                listing = discover_day(client, day)
+            except PibListingError as exc:
+                raise dg.Failure(
+                    description=f"PIB listing for {day.isoformat()} is not complete or not "
+                    f"the day asked for; nothing was loaded for the range: {exc}",
+                    metadata={"day": day.isoformat(), "url": exc.url, "error": str(exc)},
+                ) from exc
             candidates = select_candidates(
                 listing,
                 ministries=config.ministries,
@@ -186,16 +223,17 @@ def pib_release(
                     rel = parse_release(fetched.content, fetched.url, cand.prid)
                     releases.append(_release_row(rel, day, fetched, cand.reasons))
                     ok += 1
-                except (PibParseError, SourceHTTPError) as exc:
+                except Exception as exc:  # one bad page never fails the range
                     failed += 1
-                    context.log.warning(f"PRID {cand.prid} failed: {exc}")
+                    message = _error_message(exc, cand.prid, fetched.url if fetched else url)
+                    context.log.warning(f"PRID {cand.prid} failed: {message}")
                     failures.append(
                         {
                             "prid": cand.prid,
                             "release_date": day,
                             "url": fetched.url if fetched else url,
                             "error_type": type(exc).__name__,
-                            "error": str(exc),
+                            "error": message,
                             "raw_sha256": fetched.sha256 if fetched else None,
                             "_fetched_at": _ts(fetched.fetched_at) if fetched else None,
                         }
@@ -209,27 +247,44 @@ def pib_release(
             context.log.info(f"{day}: {per_day[day.isoformat()]}")
         stats = client.stats.as_metadata()
 
+    store = warehouse.store()
     listing_df = pl.DataFrame(listings, schema=LISTING_SCHEMA)
     release_df = pl.DataFrame(releases, schema=RELEASE_SCHEMA).unique("prid", keep="first")
     failure_df = pl.DataFrame(failures, schema=FAILURE_SCHEMA).unique("prid", keep="first")
-    warehouse.store().replace_partitions(
-        [
-            PartitionWrite("pib_listing", listing_df, "release_date", days),
-            PartitionWrite("pib_release", release_df, "release_date", days),
-            PartitionWrite("pib_parse_failure", failure_df, "release_date", days),
-        ],
-        run_id=context.run.run_id,
+    release_df = release_df.with_columns(
+        pl.lit(context.run.run_id, dtype=pl.Utf8).alias("_run_id"),
+        pl.lit(datetime.now(UTC)).alias("_loaded_at"),
     )
+    parsed = release_df.height
+    kept = previous_good_rows(store, failure_df["prid"].to_list(), days)
+    if kept.height:
+        context.log.warning(
+            f"kept the previous good row of {kept.height} release(s) that failed this time: "
+            f"{kept['prid'].to_list()}"
+        )
+        release_df = pl.concat([release_df, kept], how="vertical_relaxed")
+    try:
+        store.replace_partitions(
+            [
+                PartitionWrite("pib_listing", listing_df, "release_date", days, guard=True),
+                PartitionWrite("pib_release", release_df, "release_date", days, guard=True),
+                PartitionWrite("pib_parse_failure", failure_df, "release_date", days),
+            ],
+            run_id=context.run.run_id,
+            shrink=config.shrink_policy(),
+        )
+    except ShrinkGuardError as exc:
+        raise dg.Failure(description=f"[pib] {exc}", metadata={"per_day": per_day}) from exc
     return dg.MaterializeResult(
         metadata={
             "days": len(days),
             "listed": listing_df.height,
             "candidates": int(listing_df["is_candidate"].sum()),
-            "fetched": release_df.height
-            + failure_df.filter(pl.col("raw_sha256").is_not_null()).height,
-            "parsed": release_df.height,
+            "fetched": parsed + failure_df.filter(pl.col("raw_sha256").is_not_null()).height,
+            "parsed": parsed,
             "failed": failure_df.height,
             "failed_prids": dg.MetadataValue.json(failure_df["prid"].to_list()),
+            "kept_previous_prids": dg.MetadataValue.json(kept["prid"].to_list()),
             "per_day": dg.MetadataValue.json(per_day),
             **stats,
             "preview": dg.MetadataValue.md(
