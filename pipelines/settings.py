@@ -5,7 +5,7 @@
 | CMW_HTTP_MODE       | replay                          | live, record or replay                    |
 | CMW_SNAPSHOT_DIR    | <repo>/snapshot                 | snapshot read by replay / written by record |
 | CMW_RAW_DIR         | <repo>/data/raw                 | raw store (every fetched body)            |
-| CMW_WAREHOUSE       | <repo>/warehouse/cmw.duckdb     | the writer's DuckDB file                  |
+| CMW_WAREHOUSE       | <repo>/data/writer/cmw_writer.duckdb | the writer's DuckDB file (pipeline only) |
 | CMW_READER          | <repo>/warehouse/cmw_reader.duckdb | the published file analysts open       |
 | CMW_REPORT          | <repo>/warehouse/cmw_report.html | the static HTML report                 |
 | COMTRADE_API_KEY    | (unset: public preview endpoint)| UN Comtrade subscription key              |
@@ -48,7 +48,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         http_mode=mode,
         snapshot_dir=Path(env.get("CMW_SNAPSHOT_DIR", REPO_ROOT / "snapshot")),
         raw_dir=Path(env.get("CMW_RAW_DIR", REPO_ROOT / "data" / "raw")),
-        warehouse_path=Path(env.get("CMW_WAREHOUSE", REPO_ROOT / "warehouse" / "cmw.duckdb")),
+        # the writer file lives apart from the reader file, so nobody opens it by mistake
+        warehouse_path=Path(
+            env.get("CMW_WAREHOUSE", REPO_ROOT / "data" / "writer" / "cmw_writer.duckdb")
+        ),
         reader_path=Path(env.get("CMW_READER", REPO_ROOT / "warehouse" / "cmw_reader.duckdb")),
         report_path=Path(env.get("CMW_REPORT", REPO_ROOT / "warehouse" / "cmw_report.html")),
     )

@@ -242,3 +242,45 @@ def test_shrink_within_the_fraction_or_explicitly_allowed_loads(tmp_path):
     # unguarded writes (failure logs, derived rows) are never blocked
     store.replace_partitions([PartitionWrite("g", empty, "day", ["d2"])])
     assert _day_rows(store, "d2") == 0
+
+
+# --------------------------------------------------------------------------- locks and temp files
+
+
+def test_a_writer_file_held_open_by_another_program_fails_clearly_and_writes_nothing(tmp_path):
+    from warehouse.store import WarehouseLockedError
+
+    store = WarehouseStore(tmp_path / "w.duckdb", tmp_path / "r.duckdb", open_timeout_s=1.0)
+    store.execute_script("CREATE TABLE t (x INTEGER)")
+    holder = subprocess.Popen(  # an analyst's client opened on the writer file by mistake
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True);"
+            " time.sleep(60)",
+            str(store.path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        started = time.monotonic()
+        with pytest.raises(WarehouseLockedError, match=r"cannot open the writer file .*w\.duckdb"):
+            store.replace_partition("t", pl.DataFrame({"x": [1]}))
+        assert time.monotonic() - started < 20
+    finally:
+        holder.kill()
+        holder.wait()
+    assert store.table_counts()["t"] == 0
+
+
+def test_publish_removes_temp_files_a_killed_publish_left_behind(tmp_path):
+    store = WarehouseStore(tmp_path / "w.duckdb", tmp_path / "pub" / "r.duckdb")
+    store.execute_script("CREATE TABLE t (x INTEGER)")
+    (tmp_path / "pub").mkdir()
+    left = tmp_path / "pub" / ".r.duckdb.4242.tmp"
+    left.write_bytes(b"x" * 1000)
+    store.publish()
+    assert not left.exists()
+    assert sorted(p.name for p in (tmp_path / "pub").iterdir()) == ["r.duckdb"]

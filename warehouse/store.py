@@ -15,6 +15,7 @@ import fcntl
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 class WarehouseError(Exception):
     pass
+
+
+class WarehouseLockedError(WarehouseError):
+    """Another process holds the writer file (or the pipeline's write lock) for too long."""
 
 
 class ShrinkGuardError(WarehouseError):
@@ -111,9 +116,20 @@ def migrations() -> list[tuple[int, str, str]]:
 class WarehouseStore:
     """Plain-Python warehouse; the Dagster resource in pipelines.resources wraps it."""
 
-    def __init__(self, path: str | Path, reader_path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        reader_path: str | Path | None = None,
+        *,
+        lock_timeout_s: float = 600.0,
+        open_timeout_s: float = 30.0,
+    ) -> None:
+        """``lock_timeout_s``: how long a write waits for another pipeline write to finish;
+        ``open_timeout_s``: how long it retries a writer file held open by another program."""
         self.path = Path(path)
         self.reader_path = Path(reader_path) if reader_path else None
+        self.lock_timeout_s = lock_timeout_s
+        self.open_timeout_s = open_timeout_s
 
     # -- connections --------------------------------------------------------------------
 
@@ -122,7 +138,19 @@ class WarehouseStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            deadline = time.monotonic() + self.lock_timeout_s
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WarehouseLockedError(
+                            f"[warehouse] another pipeline write has held {lock_path} for more "
+                            f"than {self.lock_timeout_s:.0f} s; nothing was written. Check for a "
+                            "stuck run (Dagster UI, Runs) and rerun."
+                        ) from None
+                    time.sleep(0.2)
             try:
                 yield
             finally:
@@ -138,12 +166,33 @@ class WarehouseStore:
         finally:
             con.close()
 
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """Open the writer file, retrying while another program (an analyst's client opened
+        on the wrong file, say) holds DuckDB's own lock on it; then fail naming the file."""
+        deadline = time.monotonic() + self.open_timeout_s
+        delay = 0.1
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseLockedError(
+                        f"[warehouse] cannot open the writer file {self.path}: another program "
+                        f"holds it open ({exc}). Nothing was written. Close that program and "
+                        "rerun; analysts should open the published reader file "
+                        f"{self.reader_path or '(reader file)'} instead."
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection under the writer lock, migrated, closed on exit."""
         with self._writer_lock():
             self._create_if_missing()
-            con = duckdb.connect(str(self.path))
+            con = self._open()
             try:
                 self._migrate(con)
                 yield con
@@ -192,7 +241,7 @@ class WarehouseStore:
     def migrate(self) -> list[int]:
         with self._writer_lock():
             self._create_if_missing()
-            con = duckdb.connect(str(self.path))
+            con = self._open()
             try:
                 return self._migrate(con)
             finally:
@@ -346,12 +395,16 @@ class WarehouseStore:
         with self._writer_lock():
             if not self.path.exists():
                 raise WarehouseError(f"warehouse {self.path} does not exist yet")
-            con = duckdb.connect(str(self.path))
+            con = self._open()
             try:
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
             self.reader_path.parent.mkdir(parents=True, exist_ok=True)
+            # a publish killed between copy and rename leaves its temp file behind; under the
+            # writer lock no other publish is running, so every leftover can go
+            for stale in self.reader_path.parent.glob(f".{self.reader_path.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
             tmp = self.reader_path.with_name(f".{self.reader_path.name}.{os.getpid()}.tmp")
             shutil.copyfile(self.path, tmp)
             with open(tmp, "rb") as fh:
