@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import re
 import shutil
@@ -101,6 +102,12 @@ class WriteResult:
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) for every migration file, in order."""
+    names = tuple(sorted(f.name for f in MIGRATIONS_DIR.glob("*.sql")))
+    return list(_read_migrations(names))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_migrations(names: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
     out = []
     for f in sorted(MIGRATIONS_DIR.glob("*.sql")):
         m = _MIGRATION_RE.match(f.name)
@@ -110,7 +117,7 @@ def migrations() -> list[tuple[int, str, str]]:
     versions = [v for v, _, _ in out]
     if len(set(versions)) != len(versions):
         raise WarehouseError(f"duplicate migration numbers in {MIGRATIONS_DIR}")
-    return out
+    return tuple(out)
 
 
 class WarehouseStore:
@@ -194,7 +201,7 @@ class WarehouseStore:
             self._create_if_missing()
             con = self._open()
             try:
-                self._migrate(con)
+                self._migrate_once(con)
                 yield con
             finally:
                 con.close()
@@ -237,6 +244,17 @@ class WarehouseStore:
                 raise WarehouseError(f"migration {name} failed: {exc}") from exc
             applied.append(version)
         return applied
+
+    def _migrate_once(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Migrate unless the file already records the latest migration (one cheap query)."""
+        known = migrations()
+        try:
+            done = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        except duckdb.CatalogException:
+            done = None
+        if known and done == known[-1][0]:
+            return
+        self._migrate(con)
 
     def migrate(self) -> list[int]:
         with self._writer_lock():
