@@ -16,10 +16,56 @@ any other day needs an ASP.NET WebForms postback:
    requested is not available at present.") -> :class:`ListingErrorPage`; and the label
    ``#ContentPlaceHolder1_lblDate`` ("05-September-2026") must show the posted date, otherwise
    the server silently ignored the postback -> :class:`ListingDateMismatch`;
-5. parse ``div.content-area ul.num > li``: ``h3.font104`` is the ministry heading and
-   ``ul.leftul li a[title]`` the items (the ``span.publishdatesmall`` "Posted on: 10 Sep 2026"
-   is never closed). ``PRID=(\\d+)`` is taken from the link whatever its path; PRIDs are
-   de-duplicated (first occurrence wins) and the Hindi placeholder title "प्रेस विज्ञप्ति" is skipped.
+5. parse the listing by what is stable in PIB's markup (see "Listing parse" below) and prove
+   it complete (see "Completeness").
+
+Listing parse (layout drift)
+----------------------------
+Two layouts are known: ``div.content-area > ul.num > li > (h3.font104 + ul.leftul > li > a)``
+(pib.md §3.1) and the one served in Oct 2026,
+``div.content-area > ul > li > (h3.font104 + ul.num > li > a)``. Neither container class is
+relied on. The parser walks the content area in document order (``descendants``: iterative,
+any nesting depth) and reads
+
+* **ministry headings**: heading elements (``h1``-``h6``, any class) of the level that most
+  often directly precedes a release link (``h3`` on every known template; with no link at all,
+  ``h3``). Other headings (the page's own ``h2``) are ignored;
+* **release links**: any ``<a>`` whose ``href`` carries ``PRID=N`` (any path, relative or
+  absolute, decorated with ``&reg=48&lang=1`` or not), or whose ``onclick`` is
+  ``return Bind_PressReleaseDetails(N)``. Each belongs to the last ministry heading before it,
+  so one list per ministry, one list for all, with or without classes, all parse alike;
+* the **"Posted on: 10 Sep 2026"** text after a link (a ``span.publishdatesmall`` that is never
+  closed) as its ``listed_on``; on a day listing an item without one is dated the applied
+  day, on a month listing (``ddlday=0``; label "Month-YYYY" or day option 0 selected) it is
+  left ``None``.
+
+The content area is ``div.content-area`` when it holds release links; if the class drifted and
+the links are elsewhere, the whole body is read and only the headings between the first and
+the last release link count as ministries. PRIDs are bounded (``1 <= PRID < 10**9``, at most 12
+digits before ``int()``); a link with an unreadable PRID fails the day
+(:class:`ListingInvalidValue`). PRIDs are de-duplicated (first occurrence wins) and the Hindi
+placeholder title "प्रेस विज्ञप्ति" is skipped.
+
+Completeness
+------------
+A listing is accepted only if the page proves it complete, else :class:`ListingIncomplete`
+(naming the day, URL, the stated and the parsed counts, or the empty heading):
+
+* the page ends with its closing ``</html>`` (a cut page never passes, whatever it counts);
+* it states "Displaying N Press Releases" (``div.search_box_result``), and N equals the number
+  of release links **before** de-duplication, or the number of distinct PRIDs, or the number of
+  items kept (after the Hindi placeholder is skipped). Which of these PIB counts is not
+  documented, so any of the three is accepted; all are at most the number of links on the page,
+  so a page that lost links still fails whenever PIB counts links;
+* every ministry heading is followed by at least one release link (a placeholder or duplicate
+  counts: the heading did yield its item);
+* a day with no release link passes only when the page positively says so: "No Release Found"
+  (``div.norecord``) or "Displaying 0 Press Releases". A page that says so *and* lists links
+  fails.
+
+A page with neither statement is :class:`ListingCountMissing` (nothing can prove it complete).
+Any other failure inside the public parse functions surfaces as
+:class:`ListingUnexpectedError` with the original exception as its cause.
 
 Candidate selection
 -------------------
@@ -43,15 +89,25 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
-from assets.pib.errors import ListingDateMismatch, ListingErrorPage, PibListingError
-from assets.pib.markup import is_error_page, soup_of
+from assets.pib.errors import (
+    ListingCountMissing,
+    ListingDateMismatch,
+    ListingErrorPage,
+    ListingIncomplete,
+    ListingInvalidValue,
+    ListingUnexpectedError,
+    PibListingError,
+)
+from assets.pib.markup import PRID_RE, BadNumber, bounded_int, is_error_page, soup_of, valid_prid
 from assets.pib.policy import DEFAULT_MINISTRIES
 from pipelines.http import Fetched, SourceClient
 
@@ -74,8 +130,20 @@ HINDI_PLACEHOLDER_TITLE = "प्रेस विज्ञप्ति"
 
 SELECTION_TERMS_FILE = Path(__file__).with_name("selection_terms.csv")
 
-_PRID_RE = re.compile(r"PRID=(\d+)", re.IGNORECASE)
-_LISTED_RE = re.compile(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{4})")
+COUNT_FIELD = "div.search_box_result ('Displaying N Press Releases')"
+_LISTED_RE = re.compile(r"([0-9]{1,2})\s+([A-Za-z]{3})[a-z]*\s+([0-9]{4})")
+_POSTED_RE = re.compile(r"Posted\s+on\s*:?\s*[0-9]{1,2}\s+[A-Za-z]{3,9}\s+[0-9]{4}", re.IGNORECASE)
+_ONCLICK_RE = re.compile(r"Bind_PressReleaseDetails\s*\(\s*['\"]?([0-9]*)", re.IGNORECASE)
+_DISPLAYING_HINT_RE = re.compile(r"Displaying", re.IGNORECASE)
+_COUNT_RE = re.compile(r"Displaying\s+([0-9]+)\s+Press\s+Releases?", re.IGNORECASE)
+_MAX_COUNT_DIGITS = 6  # a month of PIB Delhi English is ~1,500 releases
+_NO_RECORD_RE = re.compile(r"No\s+Releases?\s+Found", re.IGNORECASE)
+_MONTH_LABEL_RE = re.compile(r"[A-Za-z]+-[0-9]{4}")
+_CLOSING_RE = re.compile(r"</\s*html\s*>", re.IGNORECASE)
+_CLOSING_RE_B = re.compile(rb"</\s*html\s*>", re.IGNORECASE)
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_NON_TEXT_TAGS = {"script", "style", "noscript", "template", "textarea", "title", "a"}
+_DETAIL_HREF = "/PressReleaseDetail.aspx?PRID={}"
 _WS = re.compile(r"\s+")
 
 
@@ -104,6 +172,9 @@ class DayListing:
     fetched: Fetched | None = None
     duplicates_dropped: int = 0
     placeholders_skipped: int = 0
+    stated_count: int | None = None  # "Displaying N Press Releases" (0: "No Release Found")
+    release_links: int = 0  # release links on the page, before de-duplication
+    period: str = "day"  # "month" for a ddlday=0 listing
 
     @property
     def prids(self) -> list[int]:
@@ -227,38 +298,81 @@ def build_postback_form(
     return form
 
 
-def applied_date(html: bytes | str, url: str) -> tuple[date, str]:
-    """The date the server applied, from ``#ContentPlaceHolder1_lblDate`` ("05-September-2026")."""
-    soup = _soup(html)
-    label = soup.select_one(DATE_LABEL_SELECTOR)
+def _applied_date(soup: BeautifulSoup, url: str) -> tuple[date, str]:
+    label = soup.select_one(DATE_LABEL_SELECTOR) or soup.select_one('[id$="lblDate"]')
     if label is None:
         raise PibListingError(url, "date label not found", field=DATE_LABEL_SELECTOR)
-    text = label.get_text(strip=True)
-    try:
-        return datetime.strptime(text, "%d-%B-%Y").date(), text
-    except ValueError:
-        raise PibListingError(
-            url, f"date label {text!r} is not DD-Month-YYYY", field=DATE_LABEL_SELECTOR
-        ) from None
+    text = _WS.sub(" ", label.get_text(" ")).strip()
+    if len(text) <= 40:
+        for fmt in ("%d-%B-%Y", "%B-%Y"):  # a day; a whole month (ddlday=0), if so labelled
+            try:
+                return datetime.strptime(text, fmt).date(), text
+            except ValueError:
+                continue
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    raise PibListingError(
+        url, f"date label {shown!r} is not DD-Month-YYYY", field=DATE_LABEL_SELECTOR
+    )
+
+
+def applied_date(html: bytes | str, url: str) -> tuple[date, str]:
+    """The date the server applied, from ``#ContentPlaceHolder1_lblDate`` ("05-September-2026")."""
+    with _typed_listing_errors(url):
+        return _applied_date(_soup(html), url)
 
 
 def check_listing_page(html: bytes | str, url: str, day: date | None) -> str:
-    """Raise if ``html`` is the error page or shows another date than ``day``; return the label."""
-    soup = _soup(html)
-    if is_error_page(soup):
-        raise ListingErrorPage(url, "PIB returned its error page ('Untitled Page') with HTTP 200")
-    got, label = applied_date(html, url)
-    if day is not None and got != day:
-        raise ListingDateMismatch(
-            url,
-            f"asked for {day.isoformat()} but the server applied {label!r} "
-            "(postback ignored: stale __VIEWSTATE/__EVENTVALIDATION?)",
-            field=DATE_LABEL_SELECTOR,
-        )
-    return label
+    """Raise if ``html`` is the error page or shows another date than ``day``; return the label.
+
+    Raises only :class:`PibListingError` subclasses.
+    """
+    with _typed_listing_errors(url):
+        soup = _soup(html)
+        if is_error_page(soup):
+            raise ListingErrorPage(
+                url, "PIB returned its error page ('Untitled Page') with HTTP 200"
+            )
+        got, label = _applied_date(soup, url)
+        if day is not None and (got != day or _is_month_listing(soup, label)):
+            raise ListingDateMismatch(
+                url,
+                f"asked for {day.isoformat()} but the server applied {label!r} "
+                "(postback ignored: stale __VIEWSTATE/__EVENTVALIDATION?)",
+                field=DATE_LABEL_SELECTOR,
+            )
+        return label
+
+
+@contextmanager
+def _typed_listing_errors(url: str) -> Iterator[None]:
+    """Let typed listing errors through; turn anything else into a typed one (last resort)."""
+    try:
+        yield
+    except PibListingError:
+        raise
+    except BadNumber as exc:
+        raise ListingInvalidValue(url, str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a parser must never raise an untyped error
+        raise ListingUnexpectedError(
+            url, f"unexpected {type(exc).__name__} while parsing: {str(exc)[:300]}"
+        ) from exc
 
 
 # --------------------------------------------------------------------------- listing parse
+
+
+@dataclass
+class _Link:
+    prid: int
+    title: str
+    href: str
+    posted: date | None = None
+
+
+@dataclass
+class _Group:
+    heading: str | None  # None: links before any ministry heading
+    links: list[_Link] = field(default_factory=list)
 
 
 def _listed_on(text: str) -> date | None:
@@ -271,48 +385,220 @@ def _listed_on(text: str) -> date | None:
         return None
 
 
-def parse_listing(html: bytes | str, url: str = LISTING_URL) -> DayListing:
-    """Parse a listing page into items (no date check; see :func:`check_listing_page`).
+def _link_prid(a: Tag) -> str | None:
+    """The PRID digits an anchor carries (``href`` with ``PRID=`` or the ``onclick`` binder)."""
+    for attr, pattern in (("href", PRID_RE), ("onclick", _ONCLICK_RE)):
+        value = a.get(attr)
+        if value:
+            m = pattern.search(str(value))
+            if m:
+                return m[1]
+    return None
 
-    The returned :class:`DayListing` has ``day`` = the server-applied date.
+
+def _content_root(soup: BeautifulSoup, links: list[Tag]) -> tuple[Tag, bool]:
+    """The element to read and whether every ministry heading in it must yield links.
+
+    ``div.content-area`` holding the release links (strict); else, when links exist elsewhere,
+    the whole body (not strict: headings before the first and after the last release link are
+    page furniture, not ministries).
     """
+    areas = soup.select("div.content-area")
+    linked = {id(a) for a in links}
+    for area in areas:
+        if any(id(a) in linked for a in area.find_all("a")):
+            return area, True
+    if not links and areas:
+        return areas[0], True
+    return soup.body or soup, False
+
+
+def _stated_count(soup: BeautifulSoup, url: str) -> tuple[int | None, bool]:
+    """``(N, zero_statement)`` from "Displaying N Press Releases" / "No Release Found"."""
+    values: set[int] = set()
+    for s in soup.find_all(string=_DISPLAYING_HINT_RE):
+        if s.parent is not None and s.parent.name in _NON_TEXT_TAGS:
+            continue
+        m = _COUNT_RE.search(str(s))
+        if m is None and s.parent is not None:  # "Displaying <b>52</b> Press Releases"
+            m = _COUNT_RE.search(s.parent.get_text(" "))
+        if m is None:
+            continue
+        try:
+            values.add(bounded_int(m[1], _MAX_COUNT_DIGITS, "stated count"))
+        except BadNumber as exc:
+            raise ListingCountMissing(url, str(exc), field=COUNT_FIELD) from None
+    if len(values) > 1:
+        raise ListingCountMissing(
+            url, f"conflicting count statements {sorted(values)}", field=COUNT_FIELD
+        )
+    no_record = any(
+        s.parent is None or s.parent.name not in _NON_TEXT_TAGS
+        for s in soup.find_all(string=_NO_RECORD_RE)
+    )
+    stated = values.pop() if values else None
+    if stated is None and no_record:
+        return 0, True
+    return stated, stated == 0 or no_record
+
+
+def _walk(root: Tag, url: str) -> list[_Group]:
+    """Ministry headings and the release links after each, in document order (no recursion)."""
+    events: list[tuple[str, Tag | str]] = []
+    for node in root.descendants:  # bs4 walks next_element: iterative, any depth
+        if isinstance(node, Tag):
+            if node.name in _HEADINGS:
+                events.append(("h", node))
+            elif node.name == "a":
+                events.append(("a", node))
+        elif (
+            type(node) is NavigableString
+            and node.parent is not None
+            and node.parent.name not in _NON_TEXT_TAGS
+            and "osted" in node
+        ):
+            events.append(("t", str(node)))
+    # The ministry heading level is the one that most often directly precedes a release link
+    # (h3 on every known template); with no link at all, any h3 counts as a ministry heading.
+    votes: Counter[str] = Counter()
+    last: str | None = None
+    for kind, node in events:
+        if kind == "h":
+            last = node.name  # type: ignore[union-attr]
+        elif kind == "a" and last is not None and _link_prid(node) is not None:  # type: ignore[arg-type]
+            votes[last] += 1
+    level = votes.most_common(1)[0][0] if votes else "h3"
+
+    groups: list[_Group] = [_Group(None)]
+    for kind, node in events:
+        if kind == "h" and node.name == level:  # type: ignore[union-attr]
+            groups.append(_Group(_WS.sub(" ", node.get_text(" ")).strip()))  # type: ignore[union-attr]
+        elif kind == "a":
+            a: Tag = node  # type: ignore[assignment]
+            digits = _link_prid(a)
+            if digits is None:
+                continue
+            try:
+                prid = valid_prid(digits, "PRID of a listed release")
+            except BadNumber as exc:
+                raise ListingInvalidValue(url, str(exc), field="a[href*=PRID=]") from None
+            title = _WS.sub(" ", str(a.get("title") or a.get_text(" "))).strip()
+            href = a.get("href")
+            href_s = str(href) if href and PRID_RE.search(str(href)) else _DETAIL_HREF.format(prid)
+            groups[-1].links.append(_Link(prid, title, href_s))
+        elif kind == "t" and groups[-1].links and groups[-1].links[-1].posted is None:
+            m = _POSTED_RE.search(node)  # type: ignore[arg-type]
+            if m:
+                groups[-1].links[-1].posted = _listed_on(m[0])
+    return groups
+
+
+def _is_month_listing(soup: BeautifulSoup, label: str) -> bool:
+    if _MONTH_LABEL_RE.fullmatch(label):
+        return True
+    opt = soup.select_one('select[name$="ddlday"] option[selected]')
+    return opt is not None and str(opt.get("value") or "").strip() == "0"
+
+
+def _has_closing_markup(html: bytes | str) -> bool:
+    pattern = _CLOSING_RE_B if isinstance(html, bytes) else _CLOSING_RE
+    return pattern.search(html) is not None  # type: ignore[arg-type]
+
+
+def parse_listing(html: bytes | str, url: str = LISTING_URL, day: date | None = None) -> DayListing:
+    """Parse a listing page into items and prove it complete (see the module docstring).
+
+    No date check (see :func:`check_listing_page`): ``day`` is only used to name the day in
+    errors; the returned :class:`DayListing` has ``day`` = the server-applied date. Raises only
+    :class:`PibListingError` subclasses.
+    """
+    with _typed_listing_errors(url):
+        return _parse_listing(html, url, day)
+
+
+def _parse_listing(html: bytes | str, url: str, day: date | None) -> DayListing:
     soup = _soup(html)
     if is_error_page(soup):
         raise ListingErrorPage(url, "PIB returned its error page ('Untitled Page') with HTTP 200")
-    day, label = applied_date(html, url)
-    root = soup.select_one("div.content-area ul.num")
-    if root is None:
-        raise PibListingError(url, "listing container not found", field="div.content-area ul.num")
+    applied, label = _applied_date(soup, url)
+    when = day or applied
+    month = _is_month_listing(soup, label)
+    if not _has_closing_markup(html):
+        raise ListingIncomplete(
+            url,
+            "the page ends before its closing </html> (cut short)",
+            day=when,
+            stated=None,
+            parsed=0,
+            raw=0,
+            field="</html>",
+        )
+    stated, says_zero = _stated_count(soup, url)
+    links = [a for a in soup.find_all("a") if _link_prid(a) is not None]
+    root, strict = _content_root(soup, links)
+    groups = _walk(root, url)
+    if not strict:  # keep the headings from the first to the last one with links
+        linked = [i for i, g in enumerate(groups) if g.links and i > 0]
+        inner = groups[linked[0] : linked[-1] + 1] if linked else []
+        groups = [groups[0], *inner]
+
     items: list[ListingItem] = []
     seen: set[int] = set()
-    dups = placeholders = 0
-    for group in root.find_all("li", recursive=False):
-        heading = group.select_one("h3.font104")
-        ministry = _WS.sub(" ", heading.get_text(" ")).strip() if heading else ""
-        for a in group.select("ul.leftul li a[href]"):
-            m = _PRID_RE.search(str(a.get("href")))
-            if not m:
-                continue
-            prid = int(m[1])
-            title = _WS.sub(" ", str(a.get("title") or a.get_text(" "))).strip()
-            if title == HINDI_PLACEHOLDER_TITLE:
+    raw = dups = placeholders = 0
+    for group in groups:
+        raw += len(group.links)
+        for link in group.links:
+            if link.title == HINDI_PLACEHOLDER_TITLE:
                 placeholders += 1
                 continue
-            if prid in seen:
+            if link.prid in seen:
                 dups += 1
                 continue
-            seen.add(prid)
-            li = a.find_parent("li")
-            small = li.select_one("span.publishdatesmall") if isinstance(li, Tag) else None
-            listed = _listed_on(small.get_text(" ")) if small else None
-            items.append(ListingItem(prid, ministry, title, listed, str(a.get("href"))))
+            seen.add(link.prid)
+            listed = link.posted or (None if month else applied)
+            items.append(ListingItem(link.prid, group.heading or "", link.title, listed, link.href))
+    unique = len({link.prid for g in groups for link in g.links})
+
+    def incomplete(message: str, heading: str | None = None, field: str = COUNT_FIELD):
+        return ListingIncomplete(
+            url,
+            message,
+            day=when,
+            stated=stated,
+            parsed=len(items),
+            raw=raw,
+            heading=heading,
+            field=field,
+        )
+
+    if stated is None:
+        raise ListingCountMissing(
+            url,
+            f"day {when.isoformat()}: no 'Displaying N Press Releases' statement and no "
+            "'No Release Found' marker: cannot prove the listing complete",
+            field=COUNT_FIELD,
+        )
+    if says_zero and raw:
+        raise incomplete("the page says it has no releases but lists some")
+    if stated not in (raw, unique, len(items)):
+        raise incomplete(f"the page states {stated} releases but {raw} are listed")
+    for group in groups[1:]:
+        if group.heading and not group.links:
+            raise incomplete(
+                f"ministry heading {group.heading!r} is followed by no release link",
+                heading=group.heading,
+                field="h3 (ministry heading)",
+            )
     return DayListing(
-        day=day,
+        day=applied,
         url=url,
         applied_date_label=label,
         items=items,
         duplicates_dropped=dups,
         placeholders_skipped=placeholders,
+        stated_count=stated,
+        release_links=raw,
+        period="month" if month else "day",
     )
 
 
@@ -334,14 +620,15 @@ def discover_day(
     first = client.get(listing_url)
     if is_error_page(_soup(first.content)):
         raise ListingErrorPage(first.url, "the listing GET returned the error page")
-    form = build_postback_form(first.content, day, ministry_id=ministry_id)
+    with _typed_listing_errors(first.url):
+        form = build_postback_form(first.content, day, ministry_id=ministry_id)
     posted = client.post_form(
         listing_url,
         form,
         headers={"Referer": listing_url, "Origin": ORIGIN},
     )
     check_listing_page(posted.content, posted.url, day)
-    listing = parse_listing(posted.content, posted.url)
+    listing = parse_listing(posted.content, posted.url, day)
     listing.fetched = posted
     return listing
 

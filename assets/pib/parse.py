@@ -15,14 +15,28 @@
 
 The body is read from the content container only: the children after the heading and date up
 to the release-id / visitor-counter / translations tail, so the hidden ``PdfDiv`` copy, the
-``__VIEWSTATE`` noise, the visitor counter, sign-off codes ("RKJ/M"), ``****`` lines, pasted
-"Release ID ... | Visitor Counter ..." footers and embedded tweets never reach the text. Tables
-are kept (HTML and flattened rows). ``get_text()`` is never called on the whole page.
+``__VIEWSTATE`` noise, the visitor counter, sign-off codes ("RKJ/M", mixed case "SR/Sri"; every
+part starts with a capital, so "and/or" stays), ``****`` lines, pasted "Release ID ... | Visitor
+Counter ..." footers and embedded tweets never reach the text. Tables are kept (HTML and
+flattened rows). ``get_text()`` is never called on the whole page.
+
+A page is accepted only when it is whole: it must carry its end-of-release markers, the
+``(Release ID: N)`` span (``[id$=ReleaseId]``, event layout ``[id$=ReleaseIdEvent]``) with its
+number and the visitor counter (``[id$=lblViews]`` / ``[id$=lblViewsEvent]``) inside the content
+container, and the closing ``</html>`` after them (pib.md §2: the hidden ``PdfDiv`` copy follows
+the container, so a page cut anywhere before its end fails). ``hydpermid`` and the Release ID
+marker must name the same PRID.
+
+Parsing is bounded: lxml builds the tree without recursion, the body walk uses an explicit
+stack, every number is length-checked before ``int()`` and PRIDs must lie in
+``1 <= PRID < 10**9`` (:mod:`assets.pib.markup`).
 
 Failures raise :class:`~assets.pib.errors.PibParseError` subclasses naming PRID, URL and element:
-:class:`ReleaseErrorPage` for PIB's HTTP-200 "Untitled Page", :class:`EmptyReleaseError` for a
-withdrawn/empty release, plain :class:`PibParseError` for a page without its container or
-without a title, ministry or date.
+:class:`ReleaseErrorPage` for PIB's HTTP-200 "Untitled Page", :class:`ReleaseTruncated` for a
+page without its end markers, :class:`EmptyReleaseError` for a withdrawn/empty release,
+:class:`ReleaseInvalidValue` for an out-of-range PRID or counter, plain :class:`PibParseError`
+for a page without its container or without a title, ministry or date, and
+:class:`ReleaseUnexpectedError` (cause attached) for anything else.
 """
 
 from __future__ import annotations
@@ -39,8 +53,24 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import Declaration, Doctype, ProcessingInstruction
 
-from assets.pib.errors import EmptyReleaseError, PibParseError, ReleaseErrorPage
-from assets.pib.markup import clean_text, is_error_page, prid_in, soup_of
+from assets.pib.errors import (
+    EmptyReleaseError,
+    PibParseError,
+    ReleaseErrorPage,
+    ReleaseInvalidValue,
+    ReleaseTruncated,
+    ReleaseUnexpectedError,
+)
+from assets.pib.markup import (
+    BadNumber,
+    bounded_int,
+    check_prid,
+    clean_text,
+    is_error_page,
+    prid_in,
+    soup_of,
+    valid_prid,
+)
 from pipelines.http import Fetched, SourceClient
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -57,11 +87,21 @@ _MONTHS = {
         ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
     )
 }
-_SIGNOFF_RE = re.compile(r"^[A-Z]{1,6}(/[A-Z]{1,6})+/?$")
+# Initials separated by "/": "RKJ/M", "MJPS/SS/VJ/RK", and mixed case "SR/Sri", "Sri/Ab". Every
+# part starts with a capital, so prose such as "and/or" is kept.
+_SIGNOFF_RE = re.compile(r"^[A-Z][A-Za-z]{0,5}(/[A-Z][A-Za-z]{0,5})+/?$")
 # the same initials written in Devanagari on Hindi pages ("एसके/एसएम")
 _SIGNOFF_DEVANAGARI_RE = re.compile(r"^[\u0900-\u097F]{1,10}(/[\u0900-\u097F]{1,10})+/?$")
 _STARS_RE = re.compile(r"^[*\s]+$")
-_RELEASE_ID_LINE_RE = re.compile(r"^\(?\s*(release\s*id|रिलीज़\s*आईडी)\s*:?\s*\d+", re.IGNORECASE)
+_RELEASE_ID_LINE_RE = re.compile(r"^\(?\s*(release\s*id|रिलीज़\s*आईडी)\s*:?\s*\d", re.IGNORECASE)
+_DIGITS_RE = re.compile(r"[0-9]+")
+_COUNTER_RE = re.compile(r"[0-9][0-9,]*")
+_MAX_COUNTER_DIGITS = 15
+_CLOSING_RE = re.compile(r"</\s*html\s*>", re.IGNORECASE)
+_CLOSING_RE_B = re.compile(rb"</\s*html\s*>", re.IGNORECASE)
+# End-of-release markers (pib.md §2 tail; the event layout uses the *Event ids)
+RELEASE_ID_MARKER = '[id$="ReleaseId"], [id$="ReleaseIdEvent"]'
+VIEWS_MARKER = '[id$="lblViews"], [id$="lblViewsEvent"]'
 _TWEET_HREF_RE = re.compile(r"(twitter\.com|x\.com)/[^/]+/status(es)?/\d+", re.IGNORECASE)
 _GENERIC_TITLES = {
     "press release page | press information bureau",
@@ -206,10 +246,38 @@ def fetch_release(client: SourceClient, prid: int) -> tuple[Fetched, Release]:
 
 
 def parse_release(html: bytes | str, url: str, prid_hint: int | None = None) -> Release:
-    """Parse a release page. See the module docstring for what is handled and raised."""
-    soup = soup_of(html)
-    url_prid = prid_in(url)
+    """Parse a release page. See the module docstring for what is handled and raised.
+
+    Raises only :class:`PibParseError` subclasses: any other failure (a bug, a malformed page
+    the rules did not foresee) becomes :class:`ReleaseUnexpectedError` naming URL and PRID, with
+    the original exception as its cause.
+    """
+    hint_ok = isinstance(prid_hint, int) and not isinstance(prid_hint, bool)
+    named = prid_hint if hint_ok else None
+    try:
+        return _parse_release(html, url, prid_hint)
+    except PibParseError:
+        raise
+    except BadNumber as exc:
+        raise ReleaseInvalidValue(named, url, "number", str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a parser must never raise an untyped error
+        raise ReleaseUnexpectedError(
+            named, url, "page", f"unexpected {type(exc).__name__}: {str(exc)[:300]}"
+        ) from exc
+
+
+def _parse_release(html: bytes | str, url: str, prid_hint: int | None) -> Release:
+    if prid_hint is not None:
+        try:
+            check_prid(prid_hint, "expected PRID")
+        except BadNumber as exc:
+            raise ReleaseInvalidValue(None, url, "prid", str(exc)) from None
+    try:
+        url_prid = prid_in(url)
+    except BadNumber as exc:
+        raise ReleaseInvalidValue(prid_hint, url, "url", str(exc)) from None
     expected = prid_hint if prid_hint is not None else url_prid
+    soup = soup_of(html)
 
     if is_error_page(soup):
         raise ReleaseErrorPage(
@@ -218,13 +286,18 @@ def parse_release(html: bytes | str, url: str, prid_hint: int | None = None) -> 
             "title",
             "PIB error page ('Untitled Page': the page is not available at present), HTTP 200",
         )
+    if _closing_after(html, 0) is None:
+        raise ReleaseTruncated(
+            expected, url, "</html>", "truncated page: it ends before its closing </html>"
+        )
     container = soup.select_one(CONTAINER)
     if container is None:
         raise PibParseError(
             expected, url, CONTAINER, f"missing element {CONTAINER} (the release content container)"
         )
+    _check_end_markers(html, container, expected, url)
 
-    prid = _page_prid(soup, container) or url_prid or prid_hint
+    prid = _page_prid(soup, container, expected, url) or url_prid or prid_hint
     if prid is None:
         raise PibParseError(expected, url, "input[id$=hydpermid]", "no PRID on page or in URL")
     if prid_hint is not None and prid != prid_hint:
@@ -296,8 +369,8 @@ def parse_release(html: bytes | str, url: str, prid_hint: int | None = None) -> 
         paragraphs=paragraphs,
         tables=tables,
         images=_images(image_root, url),
-        translations=_translations(soup, prid),
-        views=_views(soup),
+        translations=_translations(soup, prid, url),
+        views=_views(soup, prid, url),
         template=template,
         title_tag=title_el.name if isinstance(title_el, Tag) and _text_of(title_el) else None,
         tweets_removed=tweets,
@@ -356,19 +429,75 @@ def _fallback_title(soup: BeautifulSoup) -> str:
     return clean_text(str(inp.get("value") or "")) if inp is not None else ""
 
 
-def _page_prid(soup: BeautifulSoup, container: Tag) -> int | None:
+def _page_prid(soup: BeautifulSoup, container: Tag, expected: int | None, url: str) -> int | None:
+    """The page's own PRID: ``hydpermid``, else the ``(Release ID: N)`` marker; both must agree."""
+    found: dict[str, int] = {}
     inp = soup.select_one('input[id$="hydpermid"]')
     if inp is not None:
-        m = re.search(r"\d+", str(inp.get("value") or ""))
+        m = _DIGITS_RE.search(str(inp.get("value") or ""))
         if m:
-            return int(m[0])
-    for sel in ('[id$="ReleaseId"]', '[id$="ReleaseIdEvent"]'):
-        el = soup.select_one(sel)
-        if el is not None:
-            m = re.search(r"\d{5,}", el.get_text(" "))
-            if m:
-                return int(m[0])
-    return None
+            found["input[id$=hydpermid]"] = _prid_or_raise(m[0], expected, url, "hydpermid")
+    el = container.select_one(RELEASE_ID_MARKER)
+    if el is not None:
+        m = _DIGITS_RE.search(el.get_text(" "))
+        if m:
+            found["[id$=ReleaseId]"] = _prid_or_raise(m[0], expected, url, "ReleaseId")
+    if len(set(found.values())) > 1:
+        raise PibParseError(
+            expected,
+            url,
+            "[id$=ReleaseId]",
+            f"the page names two PRIDs: {found} (hydpermid and the Release ID marker differ)",
+        )
+    return next(iter(found.values()), None)
+
+
+def _prid_or_raise(digits: str, expected: int | None, url: str, element: str) -> int:
+    try:
+        return valid_prid(digits, f"PRID in {element}")
+    except BadNumber as exc:
+        raise ReleaseInvalidValue(expected, url, f"[id$={element}]", str(exc)) from None
+
+
+def _closing_after(html: bytes | str, pos: int) -> int | None:
+    """Start of a closing ``</html>`` at or after ``pos`` in the raw page, if any."""
+    if isinstance(html, bytes):
+        m = _CLOSING_RE_B.search(html, pos)
+    else:
+        m = _CLOSING_RE.search(html, pos)
+    return m.start() if m else None
+
+
+def _check_end_markers(html: bytes | str, container: Tag, expected: int | None, url: str) -> None:
+    """The page must end like a whole release: Release ID with its number and the visitor
+    counter inside the content container, then ``</html>`` after them (:class:`ReleaseTruncated`).
+    """
+    rid = container.select_one(RELEASE_ID_MARKER)
+    if rid is None or _DIGITS_RE.search(rid.get_text(" ")) is None:
+        raise ReleaseTruncated(
+            expected,
+            url,
+            "[id$=ReleaseId]",
+            "truncated page: no '(Release ID: N)' marker ([id$=ReleaseId] / [id$=ReleaseIdEvent]) "
+            "in the content container",
+        )
+    if container.select_one(VIEWS_MARKER) is None:
+        raise ReleaseTruncated(
+            expected,
+            url,
+            "[id$=lblViews]",
+            "truncated page: no visitor counter ([id$=lblViews] / [id$=lblViewsEvent]) in the "
+            "content container",
+        )
+    needles = (b"lblViews", b"ReleaseId") if isinstance(html, bytes) else ("lblViews", "ReleaseId")
+    last_marker = max(html.rfind(n) for n in needles)  # type: ignore[arg-type]
+    if _closing_after(html, max(last_marker, 0)) is None:
+        raise ReleaseTruncated(
+            expected,
+            url,
+            "</html>",
+            "truncated page: no closing </html> after the end-of-release markers",
+        )
 
 
 def _template_of(container: Tag) -> str:
@@ -470,28 +599,42 @@ def _extract(elements: list) -> tuple[list[str], list[ReleaseTable]]:
     return [ln for ln in lines if _keep_line(ln)], tables
 
 
-def _walk_one(el: Tag, buf: list[str], lines: list[str], tables: list[ReleaseTable]) -> None:
-    if el.name in _SKIP_TAGS:
-        return
-    if el.name == "br":
-        _flush(buf, lines)
-        return
-    if el.name == "table":
-        _flush(buf, lines)
-        table = _table(el)
-        tables.append(table)
-        lines.extend(" | ".join(c for c in row if c) for row in table.rows if any(row))
-        return
-    block = el.name in _BLOCK_TAGS
-    if block:
-        _flush(buf, lines)
-    for child in el.children:
-        if isinstance(child, Tag):
-            _walk_one(child, buf, lines, tables)
-        elif _is_text(child):
-            buf.append(str(child))
-    if block:
-        _flush(buf, lines)
+_FLUSH = object()  # stack marker: end of a block element
+
+
+def _walk_one(root: Tag, buf: list[str], lines: list[str], tables: list[ReleaseTable]) -> None:
+    """Text lines of ``root`` in document order: blocks and ``<br>`` break lines, tables are
+    kept and flattened. An explicit stack instead of recursion: any nesting depth is fine."""
+    stack: list[object] = [root]
+    while stack:
+        item = stack.pop()
+        if item is _FLUSH:
+            _flush(buf, lines)
+            continue
+        if isinstance(item, str):  # a text node, pushed below
+            buf.append(item)
+            continue
+        el: Tag = item  # type: ignore[assignment]
+        if el.name in _SKIP_TAGS:
+            continue
+        if el.name == "br":
+            _flush(buf, lines)
+            continue
+        if el.name == "table":
+            _flush(buf, lines)
+            table = _table(el)
+            tables.append(table)
+            lines.extend(" | ".join(c for c in row if c) for row in table.rows if any(row))
+            continue
+        block = el.name in _BLOCK_TAGS
+        if block:
+            _flush(buf, lines)
+            stack.append(_FLUSH)
+        for child in reversed(el.contents):
+            if isinstance(child, Tag):
+                stack.append(child)
+            elif _is_text(child):
+                stack.append(str(child))
 
 
 def _flush(buf: list[str], lines: list[str]) -> None:
@@ -551,21 +694,29 @@ def _images(root: Tag, url: str) -> list[str]:
     return out
 
 
-def _translations(soup: BeautifulSoup, own: int) -> list[Translation]:
+def _translations(soup: BeautifulSoup, own: int, url: str) -> list[Translation]:
     out: list[Translation] = []
     for a in soup.select('div.ReleaseLang a[href*="PRID="]'):
-        prid = prid_in(str(a.get("href")))
+        try:
+            prid = prid_in(str(a.get("href")))
+        except BadNumber as exc:
+            raise ReleaseInvalidValue(own, url, "div.ReleaseLang a", str(exc)) from None
         if prid is None or prid == own or any(t.prid == prid for t in out):
             continue
         out.append(Translation(prid, clean_text(a.get_text(" "))))
     return out
 
 
-def _views(soup: BeautifulSoup) -> int | None:
+def _views(soup: BeautifulSoup, prid: int, url: str) -> int | None:
     for sel in ('[id$="lblViews"]', '[id$="lblViewsEvent"]'):
         el = soup.select_one(sel)
         if el is not None:
-            m = re.search(r"\d[\d,]*", el.get_text(" "))
+            m = _COUNTER_RE.search(el.get_text(" "))
             if m:
-                return int(m[0].replace(",", ""))
+                try:
+                    return bounded_int(
+                        m[0].replace(",", ""), _MAX_COUNTER_DIGITS, "visitor counter"
+                    )
+                except BadNumber as exc:
+                    raise ReleaseInvalidValue(prid, url, sel, str(exc)) from None
     return None

@@ -162,7 +162,8 @@ def test_missing_date_label_is_an_error():
 # --------------------------------------------------------------------------- listing parse
 
 LISTING = """<html><head><title>All Press Release</title></head><body>
-<span id="ContentPlaceHolder1_lblDate">10-September-2026</span>
+<div class="search_box_result">Displaying 4 Press Releases
+<span id="ContentPlaceHolder1_lblDate">10-September-2026</span></div>
 <div class="content-area"><ul class="num">
  <li><h3 class="font104">Ministry of Mines</h3>
    <ul class="leftul">

@@ -601,10 +601,31 @@ def _select(name: str, options: list[tuple[int, str]], selected: int) -> str:
     )
 
 
-def render_listing(day: date, rows: list[Row]) -> str:
+# The allRel layout changed: pages served in Oct 2026 nest ``ul > li > (h3.font104 + ul.num >
+# li > a)`` and carry no "Posted on" span; the layout documented before (pib.md §3.1) is
+# ``ul.num > li > (h3.font104 + ul.leftul > li > a + span.publishdatesmall)``. The in-sample days
+# (Nov 2025) use the new one, the held-out days the old one, so the snapshot exercises both.
+NEW_LISTING_LAYOUT_FROM = date(2025, 6, 1)
+
+
+def render_listing_items(day: date, rows: list[Row]) -> str:
     groups: dict[str, list[Row]] = {}
     for row in rows:
         groups.setdefault(row.ministry, []).append(row)
+    if not groups:
+        return "<div class='norecord'>***No Release Found***</div>"
+    if day >= NEW_LISTING_LAYOUT_FROM:
+        lis = [
+            f"<li><h3 class=\"font104\">{esc(ministry)}</h3><ul class='num'>"
+            + "".join(
+                f"<li><a title='{esc(it.title)}' href='{esc(it.href)}' target=\"_blank\">"
+                f"{esc(it.title)} </a></li>"
+                for it in items
+            )
+            + "</ul></li>"
+            for ministry, items in groups.items()
+        ]
+        return "<ul>" + "\n".join(lis) + "</ul>"
     posted = f"{day.day:02d} {day.strftime('%b')} {day.year}"
     lis = []
     for ministry, items in groups.items():
@@ -617,6 +638,12 @@ def render_listing(day: date, rows: list[Row]) -> str:
             f'<li><h3 class="font104">{esc(ministry)}</h3>\n<ul class="leftul">\n'
             f"{entries}\n</ul></li>"
         )
+    return '<ul class="num">\n' + "\n".join(lis) + "\n</ul>"
+
+
+def render_listing(day: date, rows: list[Row]) -> str:
+    """The allRel page of ``day``; it states "Displaying N Press Releases" with N = the number
+    of listed entries as displayed (duplicates and Hindi placeholders included)."""
     label = f"{day.day:02d}-{MONTH_NAMES[day.month - 1]}-{day.year}"
     filters = f"""<div class="search-area row">
 <div class="col-md-3">{_select("ctl00$ContentPlaceHolder1$ddlMinistry", MINISTRY_OPTIONS, 0)}</div>
@@ -631,15 +658,26 @@ def render_listing(day: date, rows: list[Row]) -> str:
 {_select("ctl00$Bar1$ddlregion", [(48, "National"), (3, "PIB Delhi"), (1, "PIB Mumbai"), (5, "PIB Hyderabad"), (6, "PIB Chennai")], 3)}
 {_select("ctl00$Bar1$ddlLang", [(2, "Hindi"), (1, "English"), (3, "Urdu")], 1)}
 </div>"""
-    content = f"""<div class="container">
+    result = (
+        '<div class="search_box_result" aria-level="2" role="heading">Displaying  '
+        f'{len(rows)} Press Releases  <span id="ContentPlaceHolder1_lblDate">{label}</span>  '
+        "</div>"
+    )
+    if day >= NEW_LISTING_LAYOUT_FROM:
+        content = f"""<div class="container">
+{bar}
+{filters}
+{result}
+<div class="content-area">{render_listing_items(day, rows)}</div>
+</div>"""
+    else:
+        content = f"""<div class="container">
 {bar}
 <div class="content-area">
 <h2 class="page-heading">All Press Releases</h2>
-<div class="date-show">Releases of: <span id="ContentPlaceHolder1_lblDate">{label}</span></div>
+{result}
 {filters}
-<ul class="num">
-{chr(10).join(lis)}
-</ul>
+{render_listing_items(day, rows)}
 </div></div>"""
     hidden = hidden_block(
         "script_HiddenField",
@@ -811,6 +849,8 @@ def build() -> dict:
                 fetched_all.append(cand.prid)
         days[day.isoformat()] = {
             "listed": len(listing.items),
+            "stated_count": listing.stated_count,
+            "release_links": listing.release_links,
             "ministry_headings": len(listing.ministries),
             "duplicates_dropped": listing.duplicates_dropped,
             "placeholders_skipped": listing.placeholders_skipped,
