@@ -10,7 +10,17 @@ that applies to each period, the planner splits any answer that reaches the row 
 records are normalised with polars, and ``fact_trade_flow`` (partner rows),
 ``fact_trade_world_total`` (World rows) and ``comtrade_call`` are swapped for the range in one
 transaction. A quota stop (HTTP 403) fails the run with a resumable state file: rerun the same
-range and only the pending calls are made.
+range and only the pending calls are made (the answers of the calls completed before are read
+back from the raw store).
+
+Completeness (issue 9): the fact tables are swapped under the warehouse shrink guard, so a
+period that had rows is never emptied, or shrunk by more than ``max_shrink_fraction``, unless
+the run config says ``allow_shrink: true`` (:class:`TradeLoadConfig`, in the Launchpad). A call
+that returned rows in the stored load and now answers ``count: 0`` (``no_data``) fails the
+period the same way, even when the period as a whole shrinks less than the fraction. An answer
+whose ``count`` disagrees with its records, a record missing a field the normaliser needs, or
+one bad record fails the run with a typed error naming the URL, the record and the field;
+the warehouse keeps its previous rows in every case.
 """
 
 from collections import defaultdict
@@ -20,20 +30,61 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from assets.comtrade.client import ComtradeClient, QuotaExhaustedError
+from assets.comtrade.client import (
+    CallRecord,
+    ComtradeClient,
+    QuotaExhaustedError,
+    body_loader_from_store,
+)
 from assets.comtrade.editions import edition_for_period
 from assets.comtrade.normalise import normalise_batches
 from assets.comtrade.policy import COMTRADE_POLICY
 from assets.reference.assets import dim_country, dim_hs_code
 from pipelines.checks import table_checks
+from pipelines.load_config import LoadGuardConfig
 from pipelines.metadata import preview_md
 from pipelines.resources import HttpSources, Warehouse
-from warehouse.store import PartitionWrite
+from warehouse.store import PartitionWrite, ShrinkGuardError
 
 annual_periods = dg.TimeWindowPartitionsDefinition(
     start="2017", cron_schedule="0 0 1 1 *", fmt="%Y", timezone="UTC"
 )
 monthly_periods = dg.MonthlyPartitionsDefinition(start_date="2019-01", fmt="%Y-%m", timezone="UTC")
+
+
+class TradeLoadConfig(LoadGuardConfig):
+    """Run configuration of the trade loads (Launchpad: ``ops: {trade_flow_annual: {config:
+    {allow_shrink: true}}}``). ``allow_shrink`` lets a load empty or shrink a period that had
+    rows, e.g. when Comtrade really withdrew a period."""
+
+
+class ComtradeNoDataShrinkError(ShrinkGuardError):
+    """Calls that returned rows in the stored load now answer ``count: 0`` (``no_data``).
+
+    A shrink-guard violation (the previous rows are kept) even when the period as a whole
+    shrinks by less than ``max_shrink_fraction``: one of eight calls losing its 20 codes is a
+    fault of the answer, not a revision.
+    """
+
+    def __init__(
+        self,
+        period_key: str,
+        before: int,
+        after: int,
+        max_fraction: float,
+        calls: list[tuple[str, int]],
+    ) -> None:
+        super().__init__("fact_trade_flow", "period_key", period_key, before, after, max_fraction)
+        self.calls = calls
+        url, rows = calls[0]
+        Exception.__init__(
+            self,
+            f"shrink guard: Comtrade answered count 0 (no_data) for {len(calls)} call(s) of "
+            f"period_key={period_key} that returned rows in the stored load; loading "
+            f"fact_trade_flow (period_key={period_key}) would go from {before} to {after} rows. "
+            "The previous rows are kept. If Comtrade really withdrew these rows, rerun with run "
+            f"config allow_shrink: true. First such call returned {rows} rows before: {url}",
+        )
 
 
 def period_of(freq: str, partition_key: str) -> str:
@@ -60,9 +111,62 @@ def _state_path(http: HttpSources, freq: str, periods: list[str], edition: str) 
     return root / f"{freq}-{periods[0]}-{periods[-1]}-{edition}.json"
 
 
+def _body_loader(http: HttpSources):
+    """Reads completed calls' answers back from the raw store when a fetch resumes."""
+    if not http.raw_dir:
+        return None
+    return body_loader_from_store(Path(http.raw_dir) / COMTRADE_POLICY.name)
+
+
+def _no_data_regressions(
+    warehouse: Warehouse,
+    calls: list[CallRecord],
+    freq: str,
+    new_rows: dict[str, int],
+    max_fraction: float,
+) -> None:
+    """Raise :class:`ComtradeNoDataShrinkError` for a call that had rows and now has none."""
+    no_data = [c for c in calls if c.outcome == "no_data"]
+    if not no_data:
+        return
+    keys = sorted({f"{freq}:{c.query.periods[0]}" for c in no_data})
+    with warehouse.store().read() as con:
+        before_calls = {
+            (k, url): rows
+            for k, url, rows in con.execute(
+                "SELECT period_key, url, max(rows_returned) FROM comtrade_call "
+                "WHERE period_key IN (SELECT UNNEST(?)) AND outcome = 'ok' AND rows_returned > 0 "
+                "GROUP BY ALL",
+                [keys],
+            ).fetchall()
+        }
+        before_rows = dict(
+            con.execute(
+                "SELECT period_key, count(*) FROM fact_trade_flow "
+                "WHERE period_key IN (SELECT UNNEST(?)) GROUP BY 1",
+                [keys],
+            ).fetchall()
+        )
+    for key in keys:
+        lost = [
+            (c.url, before_calls[(key, c.url)])
+            for c in no_data
+            if f"{freq}:{c.query.periods[0]}" == key and (key, c.url) in before_calls
+        ]
+        if lost:
+            raise ComtradeNoDataShrinkError(
+                key, before_rows.get(key, 0), new_rows.get(key, 0), max_fraction, lost
+            )
+
+
 def load_trade(
-    context: dg.AssetExecutionContext, freq: str, http: HttpSources, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    freq: str,
+    http: HttpSources,
+    warehouse: Warehouse,
+    config: TradeLoadConfig | None = None,
 ) -> dg.MaterializeResult:
+    config = config or TradeLoadConfig()
     keys = list(context.partition_keys)
     periods = [period_of(freq, k) for k in keys]
     period_keys = [f"{freq}:{p}" for p in periods]
@@ -81,7 +185,11 @@ def load_trade(
                 raise dg.Failure(f"dim_hs_code has no validated {edition} codes; load it first")
             try:
                 result = client.fetch(
-                    freq, eperiods, hs, state_path=_state_path(http, freq, eperiods, edition)
+                    freq,
+                    eperiods,
+                    hs,
+                    state_path=_state_path(http, freq, eperiods, edition),
+                    body_loader=_body_loader(http),
                 )
             except QuotaExhaustedError as exc:
                 raise dg.Failure(
@@ -89,7 +197,7 @@ def load_trade(
                     f"{exc.state_path}; rerun the same range after the quota resets to resume.",
                     allow_retries=False,
                 ) from exc
-            responses += result.responses
+            responses += result.batches  # resumed answers first, then this run's complete ones
             calls += result.calls
             splits += result.splits
             for k, v in result.metadata().items():
@@ -98,9 +206,17 @@ def load_trade(
         endpoint = client.endpoint.value
         http_stats = source.stats.as_metadata()
 
-    fetched_at = {r.fetched.sha256: datetime.fromisoformat(r.fetched.fetched_at) for r in responses}
-    batches = [r for r in responses if not r.truncated]
-    trade = normalise_batches(batches)
+    fetched_at = {
+        r.fetched.sha256: datetime.fromisoformat(r.fetched.fetched_at)
+        for r in responses
+        if r.fetched.fetched_at  # unknown for answers read back from the raw store
+    }
+    trade = normalise_batches(responses)
+    if trade.unknown_fields:
+        context.log.warning(
+            f"[comtrade] records carry fields Comtrade's schema does not know (ignored): "
+            f"{trade.unknown_fields}"
+        )
     sample = http.mode == "replay"
 
     def to_table(df: pl.DataFrame) -> pl.DataFrame:
@@ -142,14 +258,36 @@ def load_trade(
             "_loaded_at": pl.Datetime("us", "UTC"),
         },
     )
-    warehouse.store().replace_partitions(
-        [
-            PartitionWrite("fact_trade_flow", partners, "period_key", period_keys),
-            PartitionWrite("fact_trade_world_total", world, "period_key", period_keys),
-            PartitionWrite("comtrade_call", call_df, "period_key", period_keys),
-        ],
-        run_id=context.run.run_id,
-    )
+    counted = dict(partners.group_by("period_key").len().iter_rows())
+    new_rows = {k: counted.get(k, 0) for k in period_keys}
+    no_data_calls = [
+        {"period_key": r["period_key"], "url": r["url"]}
+        for r in call_rows
+        if r["outcome"] == "no_data"
+    ]
+    try:
+        if not config.allow_shrink:
+            _no_data_regressions(warehouse, calls, freq, new_rows, config.max_shrink_fraction)
+        warehouse.store().replace_partitions(
+            [
+                PartitionWrite("fact_trade_flow", partners, "period_key", period_keys, guard=True),
+                PartitionWrite(
+                    "fact_trade_world_total", world, "period_key", period_keys, guard=True
+                ),
+                PartitionWrite("comtrade_call", call_df, "period_key", period_keys),
+            ],
+            run_id=context.run.run_id,
+            shrink=config.shrink_policy(),
+        )
+    except ShrinkGuardError as exc:
+        raise dg.Failure(
+            description=f"[comtrade] {exc}",
+            metadata={
+                "rows_this_load": dg.MetadataValue.json(new_rows),
+                "no_data_calls": dg.MetadataValue.json(no_data_calls[:50]),
+            },
+            allow_retries=False,
+        ) from exc
     imports = partners.filter(pl.col("flow_code") == "M")
     exports = partners.filter(pl.col("flow_code") == "X")
     return dg.MaterializeResult(
@@ -166,6 +304,9 @@ def load_trade(
             "imports_usd": float(imports["primary_value_usd"].sum() or 0.0),
             "exports_usd": float(exports["primary_value_usd"].sum() or 0.0),
             "duplicates_dropped": trade.stats.get("duplicates_dropped", 0),
+            "aggregate_rows_dropped": trade.stats.get("aggregate_rows_dropped", 0),
+            "unknown_fields": dg.MetadataValue.json(trade.unknown_fields),
+            "allow_shrink": config.allow_shrink,
             "breakdown_rows_dropped": trade.stats.get("breakdown_rows_dropped", 0),
             "sample_data": sample,
             **http_stats,
@@ -197,9 +338,12 @@ _DESCRIPTION = (
     description=_DESCRIPTION.format(what="annual periods from 2017, HS 2017 and HS 2022"),
 )
 def trade_flow_annual(
-    context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    config: TradeLoadConfig,
+    http: HttpSources,
+    warehouse: Warehouse,
 ) -> dg.MaterializeResult:
-    return load_trade(context, "A", http, warehouse)
+    return load_trade(context, "A", http, warehouse, config)
 
 
 @dg.asset(
@@ -212,9 +356,12 @@ def trade_flow_annual(
     description=_DESCRIPTION.format(what="monthly periods from 2019"),
 )
 def trade_flow_monthly(
-    context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    config: TradeLoadConfig,
+    http: HttpSources,
+    warehouse: Warehouse,
 ) -> dg.MaterializeResult:
-    return load_trade(context, "M", http, warehouse)
+    return load_trade(context, "M", http, warehouse, config)
 
 
 # ----------------------------------------------------------------------------- checks

@@ -30,6 +30,7 @@ validated before sending; an empty answer to a valid query is then trustworthy a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -102,6 +103,33 @@ class ComtradeAPIError(ComtradeError):
 
 class ComtradeAuthError(ComtradeAPIError):
     """HTTP 401: missing or invalid subscription key."""
+
+
+class ComtradeIncompleteAnswerError(ComtradeAPIError):
+    """The envelope's ``count`` disagrees with the records it carries (a cut or padded answer)."""
+
+    def __init__(self, url: str, count: int, rows: int) -> None:
+        self.count = count
+        self.rows = rows
+        super().__init__(
+            url,
+            f"answer is incomplete: 'count' says {count} records but 'data' holds {rows}; "
+            "not loading a partial answer",
+        )
+
+
+class ComtradeStateError(ComtradeError):
+    """The resumable fetch-state file (or a body it points to) cannot be trusted.
+
+    Raised for a file that is not the state JSON, has a missing or mistyped field, names a body
+    by anything but a 64-hex sha256 (a tampered file could point at ``../``), or points at a body
+    whose content does not hash to that sha256.
+    """
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        self.path = str(path) if path is not None else None
+        where = f" state file {self.path}:" if self.path else ""
+        super().__init__(f"[comtrade]{where} {message}")
 
 
 class UnsplittableQueryError(ComtradeAPIError):
@@ -324,36 +352,65 @@ def split_query(query: ComtradeQuery) -> tuple[str, list[ComtradeQuery]]:
 # --------------------------------------------------------------------------- responses
 
 
+#: The envelope keys Comtrade always sends (trade.md §1.5). ``count`` is required: it is how a
+#: cut answer is told from a complete one.
+ENVELOPE_KEYS: tuple[str, ...] = ("elapsedTime", "count", "data", "error")
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _shown(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def parse_envelope(content: bytes, url: str) -> tuple[int, list[dict[str, Any]], str]:
     """Parse Comtrade's ``{"elapsedTime","count","data","error"}`` envelope.
 
     Returns ``(count, records, elapsedTime)``. Raises :class:`ComtradeAPIError` naming the URL
-    for a body that is not the envelope or whose ``error`` is non-empty. Usable on raw-store
-    bodies, so a partition can be re-parsed without fetching.
+    for a body that is not the envelope (not JSON, nested too deep, no ``data`` list, no integer
+    ``count``) or whose ``error`` is non-empty, and :class:`ComtradeIncompleteAnswerError` when
+    ``count`` is not the number of records in ``data`` (a truncated or padded answer). Usable
+    on raw-store bodies, so a partition can be re-parsed without fetching.
     """
     text = content.decode("utf-8-sig", errors="replace")
     try:
         body = json.loads(text)
-    except ValueError:
+    except RecursionError:
+        raise ComtradeAPIError(url, "response JSON is nested too deeply to parse") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4300 digits
         snippet = " ".join(text.split())[:120]
-        raise ComtradeAPIError(url, f"response is not JSON: {snippet!r}") from None
+        raise ComtradeAPIError(
+            url, f"response is not JSON ({str(exc)[:80]}): {snippet!r}"
+        ) from None
     if not isinstance(body, dict):
         raise ComtradeAPIError(url, f"response is not a JSON object but {type(body).__name__}")
     error = body.get("error")
     if error:
-        raise ComtradeAPIError(url, f"Comtrade returned an error: {error}")
+        raise ComtradeAPIError(url, f"Comtrade returned an error: {_shown(error, 300)}")
     err_obj = body.get("errorObject")
     if isinstance(err_obj, dict) and err_obj.get("errorMessage"):
-        raise ComtradeAPIError(url, f"Comtrade returned an error: {err_obj['errorMessage']}")
+        raise ComtradeAPIError(
+            url, f"Comtrade returned an error: {_shown(err_obj['errorMessage'], 300)}"
+        )
     data = body.get("data")
     if not isinstance(data, list):
         raise ComtradeAPIError(url, "response has no 'data' list (not a Comtrade data envelope)")
-    if not all(isinstance(r, dict) for r in data):
-        raise ComtradeAPIError(url, "'data' holds something other than records")
-    count = body.get("count", len(data))
+    for i, r in enumerate(data):
+        if not isinstance(r, dict):
+            raise ComtradeAPIError(
+                url, f"'data' record {i} is {type(r).__name__}, not an object: {_shown(r)}"
+            )
+    if "count" not in body:
+        raise ComtradeAPIError(
+            url, f"response has no 'count' (envelope keys: {sorted(map(str, body))[:10]})"
+        )
+    count = body["count"]
     if isinstance(count, bool) or not isinstance(count, int):
-        raise ComtradeAPIError(url, f"'count' is not an integer: {count!r}")
-    return count, data, str(body.get("elapsedTime", ""))
+        raise ComtradeAPIError(url, f"'count' is not an integer: {_shown(count)}")
+    if count != len(data):
+        raise ComtradeIncompleteAnswerError(url, count, len(data))
+    return count, data, str(body.get("elapsedTime", ""))[:100]
 
 
 @dataclass
@@ -404,15 +461,38 @@ class CallRecord:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, resumed: bool = False) -> CallRecord:
+        """Read one completed call; every field is checked (a state file can be edited)."""
+        url, outcome = d["url"], d["outcome"]
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ComtradeStateError(f"completed call 'url' is not an http(s) URL: {_shown(url)}")
+        if outcome not in ("ok", "no_data", "split"):
+            raise ComtradeStateError(f"completed call 'outcome' is not known: {_shown(outcome)}")
         return cls(
             query=ComtradeQuery.from_dict(d["query"]),
-            url=d["url"],
-            outcome=d["outcome"],
-            rows=int(d["rows"]),
-            count=int(d["count"]),
-            sha256=d["sha256"],
+            url=url,
+            outcome=outcome,
+            rows=_state_int(d["rows"], "rows"),
+            count=_state_int(d["count"], "count"),
+            sha256=checked_sha256(d["sha256"]),
             resumed=resumed,
         )
+
+
+def checked_sha256(value: Any) -> str:
+    """``value`` if it is a lower-case 64-hex sha256, else :class:`ComtradeStateError`.
+
+    Body names are built from it (``bodies/<sha256>.*``): anything else (``../``, globs, empty)
+    could read a file outside the store.
+    """
+    if not isinstance(value, str) or not _SHA256.match(value):
+        raise ComtradeStateError(f"body sha256 is not 64 hex characters: {_shown(value)}")
+    return value
+
+
+def _state_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        raise ComtradeStateError(f"'{name}' is not a count: {_shown(value)}")
+    return value
 
 
 @dataclass
@@ -469,13 +549,22 @@ class FetchState:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FetchState:
         if d.get("version") != 1:
-            raise ValueError(f"unsupported Comtrade fetch-state version {d.get('version')!r}")
+            raise ComtradeStateError(
+                f"unsupported Comtrade fetch-state version {_shown(d.get('version'))}"
+            )
+        if d["endpoint"] not in {e.value for e in Endpoint}:
+            raise ComtradeStateError(f"unknown endpoint {_shown(d['endpoint'])}")
+        request = d.get("request")
+        if request is not None and not (
+            isinstance(request, dict) and {"freq", "periods", "hs_codes"} <= set(request)
+        ):
+            raise ComtradeStateError(f"'request' is not a fetch request: {_shown(request)}")
         return cls(
             endpoint=d["endpoint"],
             completed=[CallRecord.from_dict(c, resumed=True) for c in d["completed"]],
             splits=[SplitRecord.from_dict(s) for s in d["splits"]],
             pending=[ComtradeQuery.from_dict(q) for q in d["pending"]],
-            request=d.get("request"),
+            request=request,
         )
 
     def write(self, path: Path) -> None:
@@ -488,7 +577,18 @@ class FetchState:
 
     @classmethod
     def read(cls, path: Path) -> FetchState:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read and check a state file; anything untrustworthy is a :class:`ComtradeStateError`."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ComtradeStateError(f"not a JSON object but {type(raw).__name__}")
+            return cls.from_dict(raw)
+        except ComtradeStateError as exc:
+            raise ComtradeStateError(str(exc).removeprefix("[comtrade] "), path) from None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # ComtradeParamError is a ValueError: a pending query with an invalid parameter
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)[:200]
+            raise ComtradeStateError(f"unreadable ({type(exc).__name__}: {what})", path) from None
 
 
 @dataclass
@@ -553,9 +653,10 @@ def body_loader_from_store(store_dir: Path) -> Callable[[str], bytes]:
     root = Path(store_dir) / "bodies"
 
     def load(sha256: str) -> bytes:
+        checked_sha256(sha256)  # never glob or open a path built from anything else
         matches = sorted(root.glob(f"{sha256}.*"))
         if not matches:
-            raise FileNotFoundError(f"no body with sha256 {sha256} under {root}")
+            raise ComtradeStateError(f"no body with sha256 {sha256} under {root}")
         return matches[0].read_bytes()
 
     return load
@@ -701,7 +802,13 @@ class ComtradeClient:
             for call in state.completed:
                 if call.outcome == "split":
                     continue
-                content = body_loader(call.sha256)
+                content = body_loader(checked_sha256(call.sha256))
+                if hashlib.sha256(content).hexdigest() != call.sha256:
+                    raise ComtradeStateError(
+                        f"the stored body of completed call {call.url} does not hash to "
+                        f"{call.sha256}",
+                        state_path,
+                    )
                 count, records, elapsed = parse_envelope(content, call.url)
                 fake = Fetched(
                     source=self.source.policy.name,

@@ -5,32 +5,55 @@ Rules applied, in order:
 1. **Field names case-insensitively**: ``cifvalue`` / ``cifValue`` / ``CIFValue`` are one field,
    as are ``isNetWgtEstimated`` / ``isnetWgtEstimated``. A record carrying two spellings of one
    field with different values is an error.
-2. **Types**: every field is checked and coerced (ints, floats, booleans, codes as strings); a
-   missing required field or a value of the wrong type raises :class:`ComtradeRecordError`
-   naming the URL, the record index and the field.
-3. **Periods**: annual records must carry ``refMonth`` 52 (Comtrade's "annual" marker) and
+2. **Schema drift is an error, never a null column.** Every field the normaliser reads is in
+   one of three lists (from the record schema in shared/research/trade.md §1.5):
+
+   * :data:`REQUIRED_FIELDS`: the key must be present and its value non-null (codes, periods,
+     ``primaryValue``, the ``is*`` flags);
+   * :data:`NULLABLE_FIELDS`: the key must be present, but null (or ``""`` in bulk files) is
+     *data*: Comtrade has no figure. ``cifvalue`` is null on exports and ``fobvalue`` on imports
+     (and India's 2019-2021 rows carry ``fobvalue: 0`` instead: kept as 0, never turned into
+     null or the other way round); ``qty``/``netWgt`` are null when not reported;
+   * :data:`OPTIONAL_FIELDS`: may be absent (``mosCode``: services' mode of supply, "0" or
+     absent for goods).
+
+   A key that is **absent** is drift: :class:`ComtradeSchemaError` names the field, the record
+   and the keys the record carries that Comtrade's schema does not know (a rename such as
+   ``netWgt`` -> ``netWeight`` shows up there). Unknown extra keys on an otherwise complete
+   record are tolerated and listed in :attr:`NormalisedTrade.unknown_fields`.
+3. **Types, bounded**: every field is checked and coerced (ints, floats, booleans, codes as
+   strings). Integers must fit their column (Int32; ``refMonth`` 1-12 or 52), numbers must be
+   finite and are parsed from strings of at most 64 characters, so no huge or nested value
+   reaches polars. A value of the wrong type raises :class:`ComtradeRecordError` naming the URL,
+   the record index, its period, cmdCode and partnerCode, and the field.
+4. **Periods**: annual records must carry ``refMonth`` 52 (Comtrade's "annual" marker) and
    ``period == refYear``; monthly ones ``refMonth`` 1-12 and ``period == YYYYMM``. In the output
    ``ref_month`` is **null for annual rows** (52 is a marker, not a month).
-4. **Breakdown rows dropped**: only the ``partner2Code == 0``, ``motCode == 0``,
+5. **Breakdown and aggregate rows dropped**: only the ``partner2Code == 0``, ``motCode == 0``,
    ``customsCode == "C00"`` (and ``mosCode`` "0" or absent) slice is kept, so nothing is counted
-   nine times.
-5. **Duplicates removed** on the grain (freq, period, reporter, flow, partner, partner2, cmdCode,
+   nine times. Rows of 2- or 4-digit headings or ``TOTAL`` (``aggrLevel`` 2/4/0; the answer
+   to an HS6 query should not hold them, real bulk extracts do) are dropped and counted:
+   the warehouse grain is HS6 and levels are never summed. ``cmdCode`` must agree with
+   ``aggrLevel``.
+6. **Duplicates removed** on the grain (freq, period, reporter, flow, partner, partner2, cmdCode,
    customs, mot); the **last** occurrence wins (batches are in fetch order, so the most recently
    fetched answer), and conflicting duplicates are counted in the stats.
-6. **World separated**: the partner-0 (World) rows go to their own frame (``world``), the partner
+7. **World separated**: the partner-0 (World) rows go to their own frame (``world``), the partner
    rows to ``partners``. World is the sum of the partners, so keeping it apart means nothing
    double counts; the warehouse stores them in separate tables.
-7. ``classificationCode`` is kept as ``hs_edition`` (H5 = HS 2017, H6 = HS 2022...): the data API
+8. ``classificationCode`` is kept as ``hs_edition`` (H5 = HS 2017, H6 = HS 2022...): the data API
    serves data as reported. ``qty_unit`` is the unit abbreviation, null when Comtrade says N/A
    (code -1). Null quantities and weights stay null (never 0).
-8. The output is validated at the boundary by a dataframely schema (:class:`TradeFlowSchema`,
+9. The output is validated at the boundary by a dataframely schema (:class:`TradeFlowSchema`,
    :class:`WorldTotalSchema`); a row that fails raises :class:`ComtradeRecordError` naming its
-   URL and the failing column/rule.
+   URL, record index and the failing column/rule.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -70,15 +93,87 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-class ComtradeRecordError(ComtradeError):
-    """A record that cannot be normalised; names the URL, the record and the field."""
+#: Needed by the normaliser, present and non-null.
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "freqCode", "refYear", "refMonth", "period", "reporterCode", "partnerCode", "partner2Code",
+    "flowCode", "cmdCode", "aggrLevel", "classificationCode", "customsCode", "motCode",
+    "primaryValue", "isQtyEstimated", "isNetWgtEstimated", "isReported", "isAggregate",
+)  # fmt: skip
+#: Needed by the normaliser, present; a null value is data (no figure), kept as null.
+NULLABLE_FIELDS: tuple[str, ...] = (
+    "cifvalue", "fobvalue", "netWgt", "qty", "qtyUnitCode", "qtyUnitAbbr", "legacyEstimationFlag",
+)  # fmt: skip
+#: Read when present, may be absent.
+OPTIONAL_FIELDS: tuple[str, ...] = ("mosCode",)
+_NEEDED = REQUIRED_FIELDS + NULLABLE_FIELDS
 
-    def __init__(self, url: str, field_name: str, message: str, index: int | None = None) -> None:
+_INT32 = (-(2**31), 2**31 - 1)
+_MAX_NUMBER_CHARS = 64
+_HS6_RE = re.compile(r"^[0-9]{6}$")
+_HS_AGGREGATE_RE = re.compile(r"^([0-9]{2}|[0-9]{4}|TOTAL)$")
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A short repr for error messages (never raises, whatever the value)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int of > 4300 digits, deeply nested lists
+        size = f"{value.bit_length()} bits" if isinstance(value, int) else "deeply nested"
+        text = f"<{type(value).__name__}: {size}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ComtradeRecordError(ComtradeError):
+    """A record that cannot be normalised; names the URL, the record and the field.
+
+    ``index`` is the record's position in its answer's ``data`` list; ``period``, ``cmd_code``
+    and ``partner_code`` are the record's own values (as served, abbreviated) when it has them.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        field_name: str,
+        message: str,
+        index: int | None = None,
+        *,
+        period: Any = None,
+        cmd_code: Any = None,
+        partner_code: Any = None,
+    ) -> None:
         self.url = url
         self.field = field_name
         self.index = index
+        self.period = period
+        self.cmd_code = cmd_code
+        self.partner_code = partner_code
         where = f"record {index}" if index is not None else "a record"
+        ctx = ", ".join(
+            f"{name} {_shown(v, 40)}"
+            for name, v in (
+                ("period", period),
+                ("cmdCode", cmd_code),
+                ("partnerCode", partner_code),
+            )
+            if v is not None
+        )
+        if ctx:
+            where += f" ({ctx})"
         super().__init__(f"[comtrade] {where} field {field_name!r}: {message} (url={url})")
+
+
+class ComtradeSchemaError(ComtradeRecordError):
+    """Schema drift: a field the normaliser needs is absent from a record.
+
+    ``unknown`` lists the keys the record carries that are not in Comtrade's record schema (a
+    renamed field shows up there).
+    """
+
+    def __init__(
+        self, url: str, field_name: str, message: str, index: int | None = None, **ctx: Any
+    ) -> None:
+        self.unknown: list[str] = list(ctx.pop("unknown", []))
+        super().__init__(url, field_name, message, index, **ctx)
 
 
 class RecordBatch(Protocol):
@@ -175,6 +270,8 @@ class NormalisedTrade:
     partners: pl.DataFrame
     world: pl.DataFrame
     stats: dict[str, int] = field(default_factory=dict)
+    #: Keys seen in the records that Comtrade's schema does not know (tolerated; first 50).
+    unknown_fields: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- coercion
@@ -189,17 +286,39 @@ def _canonical_record(rec: Mapping[str, Any], url: str, index: int) -> dict[str,
             prev = out[name]
             if prev is None:
                 out[name] = value
-            elif value is not None and value != prev:
+            elif value is not None and _differs(value, prev):
                 raise ComtradeRecordError(
                     url,
                     name,
-                    f"spelled both {spelled[name]!r} ({prev!r}) and {key!r} ({value!r})",
+                    f"spelled both {spelled[name]!r} ({_shown(prev)}) and {key!r} ({_shown(value)})",
                     index,
+                    **_context(out),
                 )
             continue
         out[name] = value
         spelled[name] = str(key)
     return out
+
+
+def _differs(a: Any, b: Any) -> bool:
+    try:
+        return bool(a != b)
+    except RecursionError:
+        return True
+
+
+def _context(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """The identifying values of a (canonical-keyed) record, for error messages."""
+    return {
+        "period": rec.get("period"),
+        "cmd_code": rec.get("cmdCode"),
+        "partner_code": rec.get("partnerCode"),
+    }
+
+
+def unknown_fields(rec: Mapping[str, Any]) -> list[str]:
+    """Keys of a record that are not in Comtrade's final-data schema (any casing)."""
+    return [str(k) for k in rec if str(k).lower() not in _CANONICAL]
 
 
 class _Coercer:
@@ -209,7 +328,28 @@ class _Coercer:
         self.index = index
 
     def _err(self, name: str, message: str) -> ComtradeRecordError:
-        return ComtradeRecordError(self.url, name, message, self.index)
+        return ComtradeRecordError(self.url, name, message, self.index, **_context(self.rec))
+
+    def check_schema(self, raw: Mapping[str, Any]) -> None:
+        """Every needed key present (null allowed where :data:`NULLABLE_FIELDS` says so)."""
+        missing = [name for name in _NEEDED if name not in self.rec]
+        if not missing:
+            return
+        unknown = unknown_fields(raw)
+        hint = (
+            f"; the record carries keys Comtrade's schema does not know: {unknown[:10]} (renamed?)"
+            if unknown
+            else ""
+        )
+        raise ComtradeSchemaError(
+            self.url,
+            missing[0],
+            f"missing: the normaliser needs it and the key is absent ({len(missing)} needed "
+            f"field(s) absent: {missing[:10]}){hint}",
+            self.index,
+            unknown=unknown,
+            **_context(self.rec),
+        )
 
     def _get(self, name: str, required: bool) -> Any:
         if name not in self.rec:
@@ -223,40 +363,47 @@ class _Coercer:
             raise self._err(name, "is null")
         return value
 
-    def int_(self, name: str, required: bool = True) -> int | None:
+    def int_(
+        self, name: str, required: bool = True, bounds: tuple[int, int] = _INT32
+    ) -> int | None:
         v = self._get(name, required)
         if v is None:
             return None
+        out: int | None = None
         if isinstance(v, bool):
-            raise self._err(name, f"expected an integer, got {v!r}")
-        if isinstance(v, int):
-            return v
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-        if isinstance(v, str):
-            try:
-                return int(v.strip())
-            except ValueError:
-                pass
-        raise self._err(name, f"expected an integer, got {v!r}")
+            pass
+        elif isinstance(v, int):
+            out = v
+        elif isinstance(v, float) and v.is_integer():
+            out = int(v)
+        elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
+            with contextlib.suppress(ValueError):
+                out = int(v.strip())
+        if out is None:
+            raise self._err(name, f"expected an integer, got {_shown(v)}")
+        lo, hi = bounds
+        if not lo <= out <= hi:
+            raise self._err(name, f"integer {_shown(v)} is outside {lo}..{hi}")
+        return out
 
     def float_(self, name: str, required: bool = False) -> float | None:
         v = self._get(name, required)
         if v is None:
             return None
-        if isinstance(v, bool):
-            raise self._err(name, f"expected a number, got {v!r}")
-        if isinstance(v, int | float):
-            f = float(v)
-        elif isinstance(v, str):
-            try:
+        f: float | None = None
+        try:
+            if isinstance(v, bool):
+                pass
+            elif isinstance(v, int | float):
+                f = float(v)
+            elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
                 f = float(v.strip())
-            except ValueError:
-                raise self._err(name, f"expected a number, got {v!r}") from None
-        else:
-            raise self._err(name, f"expected a number, got {v!r}")
+        except (ValueError, OverflowError):
+            f = None
+        if f is None:
+            raise self._err(name, f"expected a number, got {_shown(v)}")
         if math.isnan(f) or math.isinf(f):
-            raise self._err(name, f"expected a finite number, got {v!r}")
+            raise self._err(name, f"expected a finite number, got {_shown(v)}")
         return f
 
     def bool_(self, name: str, required: bool = True) -> bool | None:
@@ -269,25 +416,26 @@ class _Coercer:
             return bool(v)
         if isinstance(v, str) and v.strip().lower() in ("true", "false"):
             return v.strip().lower() == "true"
-        raise self._err(name, f"expected a boolean, got {v!r}")
+        raise self._err(name, f"expected a boolean, got {_shown(v)}")
 
     def str_(self, name: str, required: bool = True) -> str | None:
         v = self._get(name, required)
         if v is None:
             return None
         if not isinstance(v, str):
-            raise self._err(name, f"expected a string, got {type(v).__name__} {v!r}")
+            raise self._err(name, f"expected a string, got {type(v).__name__} {_shown(v)}")
         return v.strip()
 
 
 def _row(rec: Mapping[str, Any], url: str, sha: str, index: int) -> dict[str, Any]:
     r = _Coercer(_canonical_record(rec, url, index), url, index)
+    r.check_schema(rec)
     freq = r.str_("freqCode")
     ref_year = r.int_("refYear")
     ref_month = r.int_("refMonth")
     period_raw = r._get("period", True)
     if isinstance(period_raw, int) and not isinstance(period_raw, bool):
-        period = str(period_raw)  # bulk listings serve it as an int
+        period = str(r.int_("period"))  # bulk listings serve it as an int
     else:
         period = r.str_("period")
     assert freq is not None and ref_year is not None and ref_month is not None
@@ -295,26 +443,37 @@ def _row(rec: Mapping[str, Any], url: str, sha: str, index: int) -> dict[str, An
         if ref_month != 52:
             raise r._err("refMonth", f"annual record must carry refMonth 52, got {ref_month}")
         if period != str(ref_year):
-            raise r._err("period", f"annual period {period!r} does not match refYear {ref_year}")
+            raise r._err(
+                "period", f"annual period {_shown(period)} does not match refYear {ref_year}"
+            )
         month: int | None = None
     elif freq == "M":
         if not 1 <= ref_month <= 12:
             raise r._err("refMonth", f"monthly record must carry refMonth 1-12, got {ref_month}")
         if period != f"{ref_year}{ref_month:02d}":
             raise r._err(
-                "period", f"monthly period {period!r} does not match {ref_year}/{ref_month}"
+                "period", f"monthly period {_shown(period)} does not match {ref_year}/{ref_month}"
             )
         month = ref_month
     else:
-        raise r._err("freqCode", f"expected 'A' or 'M', got {freq!r}")
+        raise r._err("freqCode", f"expected 'A' or 'M', got {_shown(freq)}")
     cmd = r.str_("cmdCode")
-    assert cmd is not None
-    if not (len(cmd) == 6 and cmd.isdigit()):
-        raise r._err("cmdCode", f"expected a 6-digit HS6 code, got {cmd!r}")
+    aggr = r.int_("aggrLevel", bounds=(0, 12))
+    assert cmd is not None and aggr is not None
+    if _HS6_RE.match(cmd):
+        level = 6
+    elif _HS_AGGREGATE_RE.match(cmd):
+        level = 0 if cmd == "TOTAL" else len(cmd)
+    else:
+        raise r._err("cmdCode", f"expected a 6-digit HS6 code, got {_shown(cmd)}")
+    if level != aggr:
+        raise r._err("cmdCode", f"{cmd!r} does not match aggrLevel {aggr}")
     flow = r.str_("flowCode")
     if flow not in ("M", "X"):
-        raise r._err("flowCode", f"expected 'M' or 'X', got {flow!r}")
+        raise r._err("flowCode", f"expected 'M' or 'X', got {_shown(flow)}")
     mos = r._get("mosCode", False)
+    if isinstance(mos, bool) or not isinstance(mos, str | int | None):
+        raise r._err("mosCode", f"expected a code, got {_shown(mos)}")
     unit_code = r.int_("qtyUnitCode", required=False)
     unit = r.str_("qtyUnitAbbr", required=False)
     if unit_code == -1 or (unit is not None and unit.upper() == "N/A"):
@@ -346,7 +505,9 @@ def _row(rec: Mapping[str, Any], url: str, sha: str, index: int) -> dict[str, An
         "partner2_code": r.int_("partner2Code"),
         "customs_code": r.str_("customsCode"),
         "mot_code": r.int_("motCode"),
-        "_mos_ok": mos is None or str(mos).strip() in ("0", ""),
+        "_mos_ok": mos is None or mos == 0 or (isinstance(mos, str) and mos.strip() in ("0", "")),
+        "_hs6": level == 6,
+        "_index": index,
     }
 
 
@@ -354,7 +515,8 @@ def _row(rec: Mapping[str, Any], url: str, sha: str, index: int) -> dict[str, An
 
 
 def _validate(schema: type[dy.Schema], df: pl.DataFrame) -> pl.DataFrame:
-    good, failure = schema.filter(df)
+    """Validate ``df`` (output columns plus ``_index``); the first failure names its record."""
+    good, failure = schema.filter(df.drop("_index"))
     counts = failure.counts()
     if not counts:
         return good
@@ -365,14 +527,19 @@ def _validate(schema: type[dy.Schema], df: pl.DataFrame) -> pl.DataFrame:
     rule = bad[0]
     column = rule.split("|", 1)[0] if "|" in rule else rule
     value = first.get(column, None) if column in first else None
-    shown = f" value {value!r}" if column in first else ""
+    shown = f" value {_shown(value)}" if column in first else ""
+    keys = ("source_url", "freq", "period", "flow_code", "partner_code", "hs6")
+    match = df.filter(*[pl.col(k) == first.get(k) for k in keys if first.get(k) is not None])
+    index = int(match["_index"][0]) if match.height else None
     raise ComtradeRecordError(
         str(first.get("source_url")),
         column,
-        f"fails {schema.__name__} rule {rule!r}{shown} "
-        f"(hs6={first.get('hs6')}, period={first.get('period')}, "
-        f"partner={first.get('partner_code')}, flow={first.get('flow_code')}); "
+        f"fails {schema.__name__} rule {rule!r}{shown} (flow={first.get('flow_code')}); "
         f"{sum(counts.values())} rule failures in all: {counts}",
+        index,
+        period=first.get("period"),
+        cmd_code=first.get("hs6"),
+        partner_code=first.get("partner_code"),
     )
 
 
@@ -387,24 +554,30 @@ def normalise_batches(
     Output rows are sorted by (freq, period, flow_code, hs6, partner_code) unless ``keep_order``.
     """
     rows: list[dict[str, Any]] = []
+    unknown: dict[str, None] = {}
     records_in = 0
     for batch in batches:
         for i, rec in enumerate(batch.records):
             if not isinstance(rec, Mapping):
                 raise ComtradeRecordError(batch.source_url, "*", "record is not an object", i)
             rows.append(_row(rec, batch.source_url, batch.raw_sha256, i))
+            for key in unknown_fields(rec):
+                if len(unknown) < 50:
+                    unknown.setdefault(key, None)
             records_in += 1
-    schema = {**_POLARS_SCHEMA, "_mos_ok": pl.Boolean}
+    schema = {**_POLARS_SCHEMA, "_mos_ok": pl.Boolean, "_hs6": pl.Boolean, "_index": pl.Int64}
     df = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
+    hs6_rows = df.filter(pl.col("_hs6"))
+    aggregate_dropped = df.height - hs6_rows.height
     classic = (
         (pl.col("partner2_code") == 0)
         & (pl.col("mot_code") == 0)
         & (pl.col("customs_code") == "C00")
         & pl.col("_mos_ok")
     )
-    kept = df.filter(classic)
-    breakdown_dropped = df.height - kept.height
+    kept = hs6_rows.filter(classic)
+    breakdown_dropped = hs6_rows.height - kept.height
 
     value_cols = [
         c for c in OUTPUT_COLUMNS if c not in GRAIN and c not in ("raw_sha256", "source_url")
@@ -414,20 +587,23 @@ def normalise_batches(
     duplicates_dropped = kept.height - deduped.height
     conflicting = distinct_versions - deduped.height
 
-    out = deduped.select(OUTPUT_COLUMNS)
+    out = deduped.select(*OUTPUT_COLUMNS, "_index")
     if not keep_order:
         out = out.sort(["freq", "period", "flow_code", "hs6", "partner_code"])
     partners = _validate(TradeFlowSchema, out.filter(pl.col("partner_code") != 0))
     world = _validate(WorldTotalSchema, out.filter(pl.col("partner_code") == 0))
     stats = {
         "records_in": records_in,
+        "aggregate_rows_dropped": aggregate_dropped,
         "breakdown_rows_dropped": breakdown_dropped,
         "duplicates_dropped": duplicates_dropped,
         "conflicting_duplicates": conflicting,
         "partner_rows": partners.height,
         "world_rows": world.height,
     }
-    return NormalisedTrade(partners=partners, world=world, stats=stats)
+    return NormalisedTrade(
+        partners=partners, world=world, stats=stats, unknown_fields=list(unknown)
+    )
 
 
 def normalise_records(
