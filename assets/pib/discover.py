@@ -520,19 +520,19 @@ def _parse_listing(html: bytes | str, url: str, day: date | None) -> DayListing:
     soup = _soup(html)
     if is_error_page(soup):
         raise ListingErrorPage(url, "PIB returned its error page ('Untitled Page') with HTTP 200")
-    applied, label = _applied_date(soup, url)
-    when = day or applied
-    month = _is_month_listing(soup, label)
     if not _has_closing_markup(html):
         raise ListingIncomplete(
             url,
             "the page ends before its closing </html> (cut short)",
-            day=when,
+            day=day,
             stated=None,
             parsed=0,
             raw=0,
             field="</html>",
         )
+    applied, label = _applied_date(soup, url)
+    when = day or applied
+    month = _is_month_listing(soup, label)
     stated, says_zero = _stated_count(soup, url)
     links = [a for a in soup.find_all("a") if _link_prid(a) is not None]
     root, strict = _content_root(soup, links)

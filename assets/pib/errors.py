@@ -124,6 +124,9 @@ class ReleaseTruncated(PibParseError):
 class ReleaseInvalidValue(PibParseError):
     """A value on the page is out of range (a PRID of 20 digits, a counter of 5,000 digits)."""
 
+    def __init__(self, prid: int | None, url: str, element: str, message: str = ""):
+        super().__init__(prid, url, element, f"invalid value in {element}: {message}")
+
 
 class ReleaseUnexpectedError(PibParseError):
     """Any other failure while reading a release page; the original exception is ``__cause__``."""

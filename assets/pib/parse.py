@@ -15,8 +15,8 @@
 
 The body is read from the content container only: the children after the heading and date up
 to the release-id / visitor-counter / translations tail, so the hidden ``PdfDiv`` copy, the
-``__VIEWSTATE`` noise, the visitor counter, sign-off codes ("RKJ/M", mixed case "SR/Sri"; every
-part starts with a capital, so "and/or" stays), ``****`` lines, pasted "Release ID ... | Visitor
+``__VIEWSTATE`` noise, the visitor counter, sign-off codes ("RKJ/M", mixed case "SR/Sri"; the
+line must start with a capital, so "and/or" stays), ``****`` lines, pasted "Release ID ... | Visitor
 Counter ..." footers and embedded tweets never reach the text. Tables are kept (HTML and
 flattened rows). ``get_text()`` is never called on the whole page.
 
@@ -87,9 +87,9 @@ _MONTHS = {
         ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
     )
 }
-# Initials separated by "/": "RKJ/M", "MJPS/SS/VJ/RK", and mixed case "SR/Sri", "Sri/Ab". Every
-# part starts with a capital, so prose such as "and/or" is kept.
-_SIGNOFF_RE = re.compile(r"^[A-Z][A-Za-z]{0,5}(/[A-Z][A-Za-z]{0,5})+/?$")
+# Initials separated by "/" on a line of their own: "RKJ/M", "MJPS/SS/VJ/RK", and mixed case
+# "SR/Sri", "Sri/Ab", "SK/sm". The line must start with a capital, so "and/or", "km/h" stay.
+_SIGNOFF_RE = re.compile(r"^[A-Z][A-Za-z]{0,5}(/[A-Za-z]{1,6})+/?$")
 # the same initials written in Devanagari on Hindi pages ("एसके/एसएम")
 _SIGNOFF_DEVANAGARI_RE = re.compile(r"^[\u0900-\u097F]{1,10}(/[\u0900-\u097F]{1,10})+/?$")
 _STARS_RE = re.compile(r"^[*\s]+$")
@@ -592,7 +592,8 @@ def _extract(elements: list) -> tuple[list[str], list[ReleaseTable]]:
     for el in elements:
         _flush(buf, lines)
         if isinstance(el, Tag):
-            _walk_one(el, buf, lines, tables)
+            if _walk_one(el, buf, lines, tables):
+                break  # reached the page tail (an end marker nested inside a body element)
         elif _is_text(el):
             buf.append(str(el))
     _flush(buf, lines)
@@ -602,9 +603,12 @@ def _extract(elements: list) -> tuple[list[str], list[ReleaseTable]]:
 _FLUSH = object()  # stack marker: end of a block element
 
 
-def _walk_one(root: Tag, buf: list[str], lines: list[str], tables: list[ReleaseTable]) -> None:
+def _walk_one(root: Tag, buf: list[str], lines: list[str], tables: list[ReleaseTable]) -> bool:
     """Text lines of ``root`` in document order: blocks and ``<br>`` break lines, tables are
-    kept and flattened. An explicit stack instead of recursion: any nesting depth is fine."""
+    kept and flattened. An explicit stack instead of recursion: any nesting depth is fine.
+
+    Returns True when it met a tail element (release id, counter, translations...) nested in
+    the body, e.g. under an unclosed ``<div>``: the body ends there."""
     stack: list[object] = [root]
     while stack:
         item = stack.pop()
@@ -615,6 +619,9 @@ def _walk_one(root: Tag, buf: list[str], lines: list[str], tables: list[ReleaseT
             buf.append(item)
             continue
         el: Tag = item  # type: ignore[assignment]
+        if el is not root and (_id_endswith(el, _STOP_IDS) or _classes(el) & _STOP_CLASSES):
+            _flush(buf, lines)
+            return True
         if el.name in _SKIP_TAGS:
             continue
         if el.name == "br":
@@ -635,6 +642,7 @@ def _walk_one(root: Tag, buf: list[str], lines: list[str], tables: list[ReleaseT
                 stack.append(child)
             elif _is_text(child):
                 stack.append(str(child))
+    return False
 
 
 def _flush(buf: list[str], lines: list[str]) -> None:
