@@ -9,7 +9,7 @@ from assets.comtrade.assets import (
     trade_flow_annual,
     trade_flow_monthly,
 )
-from assets.events.assets import events_assets, events_checks, policy_event
+from assets.events.assets import event_catalogue, events_assets, events_checks, policy_event
 from assets.marts.assets import mart_assets
 from assets.pib.assets import pib_assets, pib_checks
 from assets.publish import build_publish_asset
@@ -19,13 +19,15 @@ from pipelines.resources import build_resources
 from pipelines.schedules import build_pib_nightly, build_trade_refresh
 
 reader_snapshot = build_publish_asset(
-    [*reference_assets, *pib_assets, *trade_assets, policy_event, *mart_assets, analyst_report]
+    [*reference_assets, *pib_assets, *trade_assets, policy_event, event_catalogue]
+    + [*mart_assets, analyst_report]
 )
 
 reference_job = dg.define_asset_job(
     "reference_job",
-    selection=dg.AssetSelection.groups("reference"),
-    description="Rebuild the reference dimensions (minerals, HS codes, countries).",
+    selection=dg.AssetSelection.groups("reference") | dg.AssetSelection.assets(event_catalogue),
+    description="Rebuild the reference dimensions (minerals, HS codes, countries) and load the "
+    "event catalogue.",
 )
 pib_job = dg.define_asset_job(
     "pib_job",

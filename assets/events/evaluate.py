@@ -322,6 +322,66 @@ def run(
     return result
 
 
+# --------------------------------------------------------------------------- catalogue recall
+
+
+def catalogue_recall(
+    expected: Iterable[tuple[str, int, str]],
+    checkable: Iterable[int],
+    found: Iterable[int],
+    pib_events: Iterable[tuple[str, str | None, Sequence[int]]],
+) -> dict:
+    """Recall of the PIB path on catalogue events that name a PIB PRID.
+
+    ``expected``: (catalogue event_id, PRID, event_type) for every PRID the catalogue lists;
+    ``checkable``: PRIDs whose day was loaded (listed, or the event's day was read);
+    ``found``: PRIDs fetched and parsed into pib_release; ``pib_events``: (event_id,
+    event_type, source PRIDs) of the relevant events the tagger made from those days.
+
+    Per checkable PRID: found? made part of a relevant event? of the catalogue's type? The
+    result holds the counts and every miss with the stage it failed at.
+    """
+    checkable, found = set(checkable), set(found)
+    by_prid: dict[int, tuple[str, str | None]] = {}
+    for eid, etype, prids in pib_events:
+        for p in prids:
+            by_prid[int(p)] = (eid, etype)
+    out = {"checkable": 0, "found": 0, "relevant": 0, "right_type": 0, "misses": []}
+    for cat_id, prid, etype in sorted(expected, key=lambda t: (t[0], t[1])):
+        if prid not in checkable:
+            continue
+        out["checkable"] += 1
+        miss = {"catalogue_event_id": cat_id, "prid": prid, "expected_type": etype}
+        if prid not in found:
+            out["misses"].append({**miss, "stage": "not_found"})
+            continue
+        out["found"] += 1
+        if prid not in by_prid:
+            out["misses"].append({**miss, "stage": "not_relevant"})
+            continue
+        out["relevant"] += 1
+        pib_id, got = by_prid[prid]
+        if got != etype:
+            out["misses"].append(
+                {**miss, "stage": "wrong_type", "pib_event_id": pib_id, "got": got}
+            )
+            continue
+        out["right_type"] += 1
+    n = out["checkable"]
+    out["recall"] = out["right_type"] / n if n else None
+    return out
+
+
+def recall_metadata(result: Mapping, prefix: str = "catalogue_recall_") -> dict[str, object]:
+    """Flat metadata keys for a :func:`catalogue_recall` result (misses as a JSON-able list)."""
+    md: dict[str, object] = {
+        f"{prefix}{k}": result[k] for k in ("checkable", "found", "relevant", "right_type")
+    }
+    md[f"{prefix}recall"] = -1.0 if result["recall"] is None else float(result["recall"])
+    md[f"{prefix}misses"] = list(result["misses"])
+    return md
+
+
 def _set_title(name: str, result: Mapping) -> str:
     days = result.get("days") or []
     span = f"{days[0]}..{days[-1]}" if len(days) > 1 else "".join(days)

@@ -1,58 +1,141 @@
 CREATE OR REPLACE VIEW mart_event_trade_context AS
 WITH ev AS (
-    SELECT event_id, posted_at, release_date, event_type, status, title,
-           year(release_date) AS event_year,
-           year(release_date) * 12 + month(release_date) - 1 AS event_month_idx
-    FROM policy_event
+    -- one row per decision: PIB events linked to a catalogue event are shown through it
+    SELECT e.event_id, coalesce(e.origin, 'pib') AS origin,
+           coalesce(e.jurisdiction, 'IN') AS jurisdiction, e.posted_at, e.event_type,
+           e.status, e.direction, e.title,
+           coalesce(e.event_date, e.release_date) AS event_date,
+           coalesce(e.effective_date, e.event_date, e.release_date) AS window_date,
+           coalesce(e.jurisdiction = 'CN' AND e.event_type = 'export_control', false) AS is_china_control
+    FROM policy_event e
+    WHERE e.event_id NOT IN (SELECT pib_event_id FROM event_catalogue_link)
 ),
-pairs AS (
-    SELECT DISTINCT ev.*, em.mineral_id, ec.area_code AS partner_code
-    FROM ev
-    JOIN event_mineral em USING (event_id)
-    JOIN event_country ec USING (event_id)
-    WHERE ec.area_code NOT IN (0, 699)
-    UNION
-    SELECT DISTINCT ev.*, em.mineral_id, 0 AS partner_code
+ev_minerals AS (
+    SELECT DISTINCT ev.*, em.mineral_id,
+           year(ev.window_date) AS window_year,
+           year(ev.window_date) * 12 + month(ev.window_date) - 1 AS window_month_idx
     FROM ev JOIN event_mineral em USING (event_id)
 ),
-trade AS (
-    SELECT mineral_id, partner_code, freq, ref_year,
-           ref_year * 12 + coalesce(ref_month, 1) - 1 AS month_idx, import_value_usd
-    FROM mart_import_dependence
+named AS (
+    SELECT DISTINCT event_id, mineral_id, hs_prefix FROM event_hs_code
+),
+code_sets AS (
+    -- the HS6 codes to count: those the measure names (matched on the first 6 digits), else the
+    -- mineral's own codes (specific or mixed, as in mart_import_dependence)
+    SELECT m.event_id, m.mineral_id, 'named_by_measure' AS hs_basis, h.hs6
+    FROM ev_minerals m
+    JOIN named n ON n.event_id = m.event_id AND n.mineral_id = m.mineral_id
+    JOIN (SELECT DISTINCT hs6 FROM dim_hs_code WHERE validated) h ON starts_with(h.hs6, n.hs_prefix)
+    UNION
+    SELECT m.event_id, m.mineral_id, 'mineral_codes' AS hs_basis, h.hs6
+    FROM ev_minerals m
+    JOIN dim_hs_code h ON h.mineral_id = m.mineral_id AND h.validated
+     AND h.specificity IN ('specific', 'mixed')
+    WHERE NOT EXISTS (SELECT 1 FROM named n WHERE n.event_id = m.event_id AND n.mineral_id = m.mineral_id)
+),
+named_lists AS (
+    SELECT event_id, mineral_id, list(DISTINCT hs_prefix ORDER BY hs_prefix) AS named_hs_codes
+    FROM named GROUP BY ALL
+),
+code_lists AS (
+    SELECT event_id, mineral_id, any_value(hs_basis) AS hs_basis,
+           list(DISTINCT hs6 ORDER BY hs6) AS hs6_codes
+    FROM code_sets GROUP BY ALL
+),
+scopes AS (
+    -- China's export controls: China, everyone else, all partners
+    SELECT m.event_id, m.mineral_id, s.partner_scope, s.partner_code
+    FROM ev_minerals m
+    CROSS JOIN (VALUES ('china', 156), ('rest_of_world', NULL), ('all_partners', 0))
+        s(partner_scope, partner_code)
+    WHERE m.is_china_control
     UNION ALL
-    SELECT mineral_id, 0, freq, ref_year, ref_year * 12 + coalesce(ref_month, 1) - 1,
-           sum(import_value_usd)
-    FROM mart_import_dependence GROUP BY ALL
+    -- other events: each foreign partner named in the event, and all partners
+    SELECT DISTINCT m.event_id, m.mineral_id, 'event_partner', ec.area_code
+    FROM ev_minerals m JOIN event_country ec USING (event_id)
+    WHERE NOT m.is_china_control AND ec.area_code NOT IN (0, 699)
+    UNION ALL
+    SELECT m.event_id, m.mineral_id, 'all_partners', 0
+    FROM ev_minerals m WHERE NOT m.is_china_control
+),
+pairs AS (
+    SELECT m.*, s.partner_scope, s.partner_code
+    FROM ev_minerals m JOIN scopes s USING (event_id, mineral_id)
+),
+trade AS (
+    SELECT hs6, partner_code, freq, ref_year,
+           ref_year * 12 + coalesce(ref_month, 1) - 1 AS month_idx,
+           primary_value_usd AS value_usd
+    FROM fact_trade_flow WHERE flow_code = 'M'
+),
+matched AS (
+    SELECT p.event_id, p.mineral_id, p.partner_scope, p.partner_code,
+           p.window_year, p.window_month_idx, t.freq, t.ref_year, t.month_idx, t.value_usd
+    FROM pairs p
+    JOIN code_sets cs ON cs.event_id = p.event_id AND cs.mineral_id = p.mineral_id
+    JOIN trade t ON t.hs6 = cs.hs6
+    WHERE p.partner_scope = 'all_partners'
+       OR (p.partner_scope = 'rest_of_world' AND t.partner_code <> 156)
+       OR (p.partner_scope IN ('china', 'event_partner') AND t.partner_code = p.partner_code)
+),
+sums AS (
+    SELECT event_id, mineral_id, partner_scope, partner_code,
+           sum(value_usd) FILTER (WHERE freq = 'M'
+               AND month_idx BETWEEN window_month_idx - 12 AND window_month_idx - 1) AS imports_12m_before_usd,
+           count(DISTINCT month_idx) FILTER (WHERE freq = 'M'
+               AND month_idx BETWEEN window_month_idx - 12 AND window_month_idx - 1) AS months_before_with_data,
+           sum(value_usd) FILTER (WHERE freq = 'M'
+               AND month_idx BETWEEN window_month_idx AND window_month_idx + 11) AS imports_12m_after_usd,
+           count(DISTINCT month_idx) FILTER (WHERE freq = 'M'
+               AND month_idx BETWEEN window_month_idx AND window_month_idx + 11) AS months_after_with_data,
+           sum(value_usd) FILTER (WHERE freq = 'A' AND ref_year = window_year - 1) AS imports_year_before_usd,
+           sum(value_usd) FILTER (WHERE freq = 'A' AND ref_year = window_year + 1) AS imports_year_after_usd
+    FROM matched GROUP BY ALL
 )
-SELECT p.event_id, p.posted_at, p.event_type, p.status, p.title, p.mineral_id, p.partner_code,
-       CASE WHEN p.partner_code = 0 THEN 'All partners' ELSE c.name END AS partner_name,
-       sum(t.import_value_usd) FILTER (WHERE t.freq = 'M'
-           AND t.month_idx BETWEEN p.event_month_idx - 12 AND p.event_month_idx - 1) AS imports_12m_before_usd,
-       count(DISTINCT t.month_idx) FILTER (WHERE t.freq = 'M'
-           AND t.month_idx BETWEEN p.event_month_idx - 12 AND p.event_month_idx - 1) AS months_before_with_data,
-       sum(t.import_value_usd) FILTER (WHERE t.freq = 'M'
-           AND t.month_idx BETWEEN p.event_month_idx AND p.event_month_idx + 11) AS imports_12m_after_usd,
-       count(DISTINCT t.month_idx) FILTER (WHERE t.freq = 'M'
-           AND t.month_idx BETWEEN p.event_month_idx AND p.event_month_idx + 11) AS months_after_with_data,
-       sum(t.import_value_usd) FILTER (WHERE t.freq = 'A' AND t.ref_year = p.event_year - 1) AS imports_year_before_usd,
-       sum(t.import_value_usd) FILTER (WHERE t.freq = 'A' AND t.ref_year = p.event_year + 1) AS imports_year_after_usd
+SELECT p.event_id, p.origin, p.jurisdiction, p.posted_at, p.event_type, p.status, p.direction,
+       p.title, p.event_date, p.window_date, p.is_china_control, p.mineral_id,
+       CASE WHEN nl.named_hs_codes IS NOT NULL THEN 'named_by_measure' ELSE cl.hs_basis END AS hs_basis,
+       nl.named_hs_codes, coalesce(cl.hs6_codes, []) AS hs6_codes,
+       p.partner_scope, p.partner_code,
+       CASE p.partner_scope
+           WHEN 'all_partners' THEN 'All partners'
+           WHEN 'rest_of_world' THEN 'All partners except China'
+           ELSE c.name
+       END AS partner_name,
+       s.imports_12m_before_usd, coalesce(s.months_before_with_data, 0) AS months_before_with_data,
+       s.imports_12m_after_usd, coalesce(s.months_after_with_data, 0) AS months_after_with_data,
+       s.imports_year_before_usd, s.imports_year_after_usd
 FROM pairs p
-LEFT JOIN trade t ON t.mineral_id = p.mineral_id AND t.partner_code = p.partner_code
-LEFT JOIN dim_country c ON c.area_code = p.partner_code
-GROUP BY p.event_id, p.posted_at, p.event_type, p.status, p.title, p.mineral_id, p.partner_code, c.name;
+LEFT JOIN code_lists cl USING (event_id, mineral_id)
+LEFT JOIN named_lists nl USING (event_id, mineral_id)
+LEFT JOIN sums s
+       ON s.event_id = p.event_id AND s.mineral_id = p.mineral_id
+      AND s.partner_scope = p.partner_scope
+      AND s.partner_code IS NOT DISTINCT FROM p.partner_code  -- NULL for rest_of_world
+LEFT JOIN dim_country c ON c.area_code = p.partner_code;
 
-COMMENT ON VIEW mart_event_trade_context IS 'Each event''s minerals and partner countries in trade context: India''s imports of the mineral from that partner (and from all partners, partner_code 0) in the 12 months before the event month and the 12 months from it, and in the calendar years before and after. months_*_with_data shows how complete a window is; NULL means no trade data for the window yet.';
-COMMENT ON COLUMN mart_event_trade_context.event_id IS 'policy_event.event_id.';
-COMMENT ON COLUMN mart_event_trade_context.posted_at IS 'Posting time of the primary release.';
-COMMENT ON COLUMN mart_event_trade_context.event_type IS 'Instrument (scheme, mission, mou_agreement...).';
-COMMENT ON COLUMN mart_event_trade_context.status IS 'Lifecycle step stated in the text.';
-COMMENT ON COLUMN mart_event_trade_context.title IS 'Title of the primary release.';
+COMMENT ON VIEW mart_event_trade_context IS 'Each decision''s minerals in trade context: India''s imports (flow M, US dollars) in the 12 months before the event month and the 12 months from it (monthly data), and in the calendar years before and after (annual data, the fallback where monthly data is missing). The window starts at effective_date when a measure has one. For each Chinese export control (is_china_control) and each of its minerals the rows answer "did India''s imports of what China restricted change, from China and from everyone else?": partner_scope china, rest_of_world and all_partners over the HS codes the measure names (hs_basis named_by_measure, matched on their first 6 digits), or the mineral''s own HS codes when it names none (mineral_codes). Other events have one row per foreign partner they name (event_partner) and one for all partners. months_*_with_data shows how complete a window is; NULL values mean no trade data for the window. Mixed HS codes count for every mineral they carry (see dim_hs_code).';
+COMMENT ON COLUMN mart_event_trade_context.event_id IS 'policy_event.event_id (PIB events linked to a catalogue event appear through it).';
+COMMENT ON COLUMN mart_event_trade_context.origin IS 'catalogue or pib.';
+COMMENT ON COLUMN mart_event_trade_context.jurisdiction IS 'Who acts: IN, CN, US..., bilateral or multilateral.';
+COMMENT ON COLUMN mart_event_trade_context.posted_at IS 'Posting time of the primary PIB release (NULL for catalogue events).';
+COMMENT ON COLUMN mart_event_trade_context.event_type IS 'Instrument (scheme, mission, mou_agreement, export_control...).';
+COMMENT ON COLUMN mart_event_trade_context.status IS 'Lifecycle step.';
+COMMENT ON COLUMN mart_event_trade_context.direction IS 'Catalogue events: restrictive, liberalising, supportive or neutral.';
+COMMENT ON COLUMN mart_event_trade_context.title IS 'Title of the event.';
+COMMENT ON COLUMN mart_event_trade_context.event_date IS 'Date of the event (announcement).';
+COMMENT ON COLUMN mart_event_trade_context.window_date IS 'Date the before/after windows are cut at: effective_date when given, else event_date.';
+COMMENT ON COLUMN mart_event_trade_context.is_china_control IS 'True for China''s export controls and their suspensions (jurisdiction CN, type export_control).';
 COMMENT ON COLUMN mart_event_trade_context.mineral_id IS 'Mineral the event concerns.';
-COMMENT ON COLUMN mart_event_trade_context.partner_code IS 'Partner country of the event (Comtrade area code); 0 = all partners.';
-COMMENT ON COLUMN mart_event_trade_context.partner_name IS 'Partner name, or All partners.';
-COMMENT ON COLUMN mart_event_trade_context.imports_12m_before_usd IS 'Imports of the mineral from the partner in the 12 months before the event month, US dollars.';
+COMMENT ON COLUMN mart_event_trade_context.hs_basis IS 'named_by_measure (the HS codes the measure names) or mineral_codes (the mineral''s codes in dim_hs_code, when the measure names none). A measure''s codes that the warehouse does not track leave hs6_codes empty.';
+COMMENT ON COLUMN mart_event_trade_context.named_hs_codes IS 'HS6 prefixes of the codes the measure names for this mineral (NULL when it names none), including codes the warehouse does not track.';
+COMMENT ON COLUMN mart_event_trade_context.hs6_codes IS 'Tracked HS6 codes summed in the import columns.';
+COMMENT ON COLUMN mart_event_trade_context.partner_scope IS 'china (partner 156), rest_of_world (every partner except China), all_partners, or event_partner (a foreign country the event names).';
+COMMENT ON COLUMN mart_event_trade_context.partner_code IS 'Partner, Comtrade area code: 156 for china, 0 for all_partners, NULL for rest_of_world, the country for event_partner.';
+COMMENT ON COLUMN mart_event_trade_context.partner_name IS 'Partner name, All partners, or All partners except China.';
+COMMENT ON COLUMN mart_event_trade_context.imports_12m_before_usd IS 'Imports over hs6_codes from the partner scope in the 12 months before the window month, US dollars.';
 COMMENT ON COLUMN mart_event_trade_context.months_before_with_data IS 'How many of those 12 months have data.';
-COMMENT ON COLUMN mart_event_trade_context.imports_12m_after_usd IS 'Imports in the event month and the 11 months after it, US dollars.';
+COMMENT ON COLUMN mart_event_trade_context.imports_12m_after_usd IS 'Imports in the window month and the 11 months after it, US dollars.';
 COMMENT ON COLUMN mart_event_trade_context.months_after_with_data IS 'How many of those 12 months have data.';
-COMMENT ON COLUMN mart_event_trade_context.imports_year_before_usd IS 'Imports in the calendar year before the event (annual data).';
-COMMENT ON COLUMN mart_event_trade_context.imports_year_after_usd IS 'Imports in the calendar year after the event (annual data).';
+COMMENT ON COLUMN mart_event_trade_context.imports_year_before_usd IS 'Imports in the calendar year before the window date (annual data).';
+COMMENT ON COLUMN mart_event_trade_context.imports_year_after_usd IS 'Imports in the calendar year after the window date (annual data).';
