@@ -13,20 +13,32 @@ Each exchange line holds ``key`` (see :func:`request_key`), ``method``, ``url``,
 Several lines with the same key are a *sequence*: replay serves them in order (a 429 and
 then a 200, say) and repeats the last one. The raw store uses the same format, so any raw
 store directory can be replayed to re-parse without fetching.
+
+Safety: a body name must be ``bodies/<64 hex>.<ext>`` (:func:`body_file` refuses anything else,
+so a tampered index cannot read ``../``), and a body is served only if its content still hashes
+to its name. Writers use unique temporary names and append each index line with one locked
+``write``, so several processes can write into one directory at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+
+try:  # POSIX: an advisory lock keeps concurrent index appends whole
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 # Response headers worth keeping: they change what the client does or what a reader learns.
 KEPT_HEADERS = ("content-type", "location", "retry-after", "set-cookie", "content-encoding")
@@ -40,6 +52,40 @@ DEFAULT_IGNORED_FORM_FIELDS = (
     r"^.*HiddenField$",
     r"^_token$",
 )
+
+#: The only body names an index may point at.
+BODY_PATH_RE = re.compile(r"bodies/(?P<sha256>[0-9a-f]{64})\.(?P<ext>[a-z0-9]{1,8})")
+
+
+class SnapshotError(ValueError):
+    """A snapshot or raw-store directory that cannot be trusted (bad index line, body name...)."""
+
+
+class UnsafeBodyPathError(SnapshotError):
+    """An index entry names a body that is not ``bodies/<sha256>.<ext>``."""
+
+
+class BodyIntegrityError(SnapshotError):
+    """A body file whose content no longer hashes to its name."""
+
+
+def body_file(root: Path, rel: str, sha256: str | None = None) -> Path:
+    """The path of the body ``rel`` under ``root``, refusing anything but ``bodies/<sha>.<ext>``.
+
+    With ``sha256``, the name must also carry that hash. Use this wherever an index entry or a
+    state file is turned into a path.
+    """
+    m = BODY_PATH_RE.fullmatch(rel) if isinstance(rel, str) else None
+    if m is None:
+        raise UnsafeBodyPathError(
+            f"body name {str(rel)[:120]!r} under {root} is not bodies/<sha256>.<ext>"
+        )
+    if sha256 is not None and m["sha256"] != sha256:
+        raise UnsafeBodyPathError(
+            f"body name {rel!r} under {root} does not match its sha256 {str(sha256)[:80]!r}"
+        )
+    return Path(root) / "bodies" / f"{m['sha256']}.{m['ext']}"
+
 
 _EXT_BY_TYPE = {"json": "json", "html": "html", "xml": "xml", "csv": "csv", "text/plain": "txt"}
 
@@ -172,12 +218,10 @@ class SnapshotWriter:
         ext = _ext_for(headers.get("content-type", ""))
         rel = f"bodies/{sha}.{ext}"
         with self._lock:
-            body_file = self.root / rel
-            body_file.parent.mkdir(parents=True, exist_ok=True)
-            if not body_file.exists():
-                tmp = body_file.with_suffix(body_file.suffix + ".tmp")
-                tmp.write_bytes(content)
-                tmp.replace(body_file)
+            target = body_file(self.root, rel, sha)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                _write_atomically(target, content)
             ex = Exchange(
                 key=key,
                 method=method,
@@ -191,9 +235,32 @@ class SnapshotWriter:
                 form=form,
                 request_cookies=request_cookies,
             )
-            with (self.root / "exchanges.jsonl").open("a", encoding="utf-8") as fh:
-                fh.write(ex.to_json() + "\n")
+            _append_line(self.root / "exchanges.jsonl", ex.to_json())
         return ex
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    """Write ``target`` through a temp file no other process or thread can share."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_bytes(content)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _append_line(index: Path, line: str) -> None:
+    """Append one whole line (one ``write`` under an exclusive lock) to an index file."""
+    data = (line + "\n").encode("utf-8")
+    fd = os.open(index, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 class SnapshotReader:
@@ -212,10 +279,14 @@ class SnapshotReader:
                     continue
                 try:
                     ex = Exchange.from_dict(json.loads(line))
-                except (ValueError, KeyError) as exc:
-                    raise ValueError(
+                    if ex.body_path is not None:
+                        body_file(self.root, ex.body_path, ex.sha256 or None)
+                except UnsafeBodyPathError as exc:
+                    raise UnsafeBodyPathError(f"snapshot {index}: line {n}: {exc}") from None
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise SnapshotError(
                         f"snapshot {index}: line {n} is not a valid exchange: {exc}"
-                    ) from exc
+                    ) from None
                 self._by_key[ex.key].append(ex)
 
     def __contains__(self, key: str) -> bool:
@@ -236,6 +307,12 @@ class SnapshotReader:
         return seq[min(i, len(seq) - 1)]
 
     def body(self, ex: Exchange) -> bytes:
+        """The body of ``ex``; refuses unsafe names and bodies altered since they were written."""
         if not ex.body_path:
             return b""
-        return (self.root / ex.body_path).read_bytes()
+        path = body_file(self.root, ex.body_path, ex.sha256 or None)
+        content = path.read_bytes()
+        name_sha = path.name.split(".", 1)[0]
+        if hashlib.sha256(content).hexdigest() != name_sha:
+            raise BodyIntegrityError(f"body {path} does not hash to its name")
+        return content

@@ -14,9 +14,13 @@ from pipelines.http import (
     Mode,
     NotInSnapshotError,
     ResponseTooLargeError,
+    RetryAfterTooLongError,
     SourceClient,
+    SourceHTTPError,
     SourcePolicy,
+    StoreWriteError,
     VirtualClock,
+    scrub,
 )
 from pipelines.snapshot import SnapshotReader
 
@@ -253,3 +257,89 @@ def test_raw_store_keeps_every_final_body(tmp_path):
     # the raw store is itself replayable: re-parse needs no fetch
     with SourceClient(POLICY, Mode.REPLAY, snapshot_dir=raw) as rep:
         assert rep.get("https://example.org/r").content == b"one"
+
+
+# --------------------------------------------------------------------------- hardening (issue 9)
+
+
+def test_allow_list_is_checked_on_host_and_port():
+    """A listed host means its default port; another port must be listed as host:port."""
+    seen: list[httpx.Request] = []
+    transport = scripted(
+        [httpx.Response(302, headers={"Location": "https://example.org:8443/x"})], seen
+    )
+    with live_client(transport) as client, pytest.raises(HostNotAllowedError) as err:
+        client.get("https://example.org/start")
+    assert "port 8443" in str(err.value) and len(seen) == 1
+
+    with_port = SourcePolicy(name="test", allowed_hosts=frozenset({"example.org:8443"}))
+    transport = scripted([httpx.Response(200, text="ok")], [])
+    with SourceClient(with_port, Mode.LIVE, live_transport=transport, clock=VirtualClock()) as c:
+        assert c.get("https://example.org:8443/x").text == "ok"
+        with pytest.raises(HostNotAllowedError):  # the default port is not implied
+            c.get("https://example.org/x")
+
+
+@pytest.mark.parametrize(
+    ("header", "outcome"),
+    [
+        ("900", "too long"),  # POLICY caps at 300 s
+        ("inf", "too long"),
+        ("-5", "now"),
+        ("nan", "backoff"),
+        ("soon", "backoff"),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", "now"),  # a date in the past: retry now
+    ],
+)
+def test_retry_after_values(header, outcome):
+    clock = VirtualClock()
+    transport = scripted(
+        [httpx.Response(429, headers={"Retry-After": header}), httpx.Response(200, text="ok")], []
+    )
+    with live_client(transport, clock) as client:
+        if outcome == "too long":
+            with pytest.raises(RetryAfterTooLongError) as err:
+                client.get("https://example.org/a")
+            assert err.value.retry_after > POLICY.max_retry_after_s and clock.sleeps == []
+            return
+        assert client.get("https://example.org/a").text == "ok"
+    if outcome == "backoff":
+        assert 1.0 <= clock.sleeps[0] < 2.0  # first back-off: base + jitter
+    else:  # a zero wait: only the politeness interval is slept
+        assert clock.sleeps == [POLICY.min_interval_s]
+
+
+def test_comtrade_429_text_gives_the_wait_when_the_header_is_missing():
+    clock = VirtualClock()
+    body = b'{"statusCode":429,"message":"Rate limit is exceeded. Try again in 12 seconds."}'
+    transport = scripted([httpx.Response(429, content=body), httpx.Response(200, text="ok")], [])
+    with live_client(transport, clock) as client:
+        assert client.get("https://example.org/a").text == "ok"
+    assert clock.sleeps == [12.0]
+
+
+def test_scrub_masks_every_form_of_a_secret():
+    assert scrub("key=abc/def+1 and abc%2Fdef%2B1", ["abc/def+1", "abc%2Fdef%2B1"]) == (
+        "key=*** and ***"
+    )
+    assert scrub("nothing here", ["abcdefgh"]) == "nothing here"
+
+
+def test_untyped_failures_become_source_errors():
+    """Whatever goes wrong inside (here: a hook bug), the caller sees a SourceHTTPError."""
+    transport = scripted([httpx.Response(200, text="ok")], [])
+    with live_client(transport) as client:
+        client._http.event_hooks["response"].append(lambda r: 1 / 0)
+        with pytest.raises(SourceHTTPError) as err:
+            client.get("https://example.org/a")
+    assert "ZeroDivisionError" in str(err.value) and "https://example.org/a" in str(err.value)
+    with live_client(transport) as client, pytest.raises(SourceHTTPError):
+        client.get("not a url at all://")
+
+
+def test_raw_store_write_failure_is_typed(tmp_path):
+    blocker = tmp_path / "raw"
+    blocker.write_text("a file where the raw store directory should be")
+    transport = scripted([httpx.Response(200, text="ok")], [])
+    with live_client(transport, raw_dir=blocker) as client, pytest.raises(StoreWriteError):
+        client.get("https://example.org/a")
