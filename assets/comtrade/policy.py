@@ -61,6 +61,7 @@ def comtrade_policy(
         max_retry_after_s=max_retry_after_s,
         max_bytes=256 * 1024 * 1024,
         timeout_s=120.0,
+        deadline_s=600.0,  # one attempt, whole body: a 256 MB keyed answer at >= 0.45 MB/s
         max_redirects=3,
         headers=(("Accept", "application/json"),),
         secret_params=(API_KEY_PARAM,),
