@@ -413,11 +413,18 @@ def _content_root(soup: BeautifulSoup, links: list[Tag]) -> tuple[Tag, bool]:
     return soup.body or soup, False
 
 
+def _visible_text(s: object) -> bool:
+    """Page text (not a comment, script, link text or title)."""
+    return (
+        type(s) is NavigableString and s.parent is not None and s.parent.name not in _NON_TEXT_TAGS
+    )
+
+
 def _stated_count(soup: BeautifulSoup, url: str) -> tuple[int | None, bool]:
     """``(N, zero_statement)`` from "Displaying N Press Releases" / "No Release Found"."""
     values: set[int] = set()
     for s in soup.find_all(string=_DISPLAYING_HINT_RE):
-        if s.parent is not None and s.parent.name in _NON_TEXT_TAGS:
+        if not _visible_text(s):
             continue
         m = _COUNT_RE.search(str(s))
         if m is None and s.parent is not None:  # "Displaying <b>52</b> Press Releases"
@@ -432,10 +439,7 @@ def _stated_count(soup: BeautifulSoup, url: str) -> tuple[int | None, bool]:
         raise ListingCountMissing(
             url, f"conflicting count statements {sorted(values)}", field=COUNT_FIELD
         )
-    no_record = any(
-        s.parent is None or s.parent.name not in _NON_TEXT_TAGS
-        for s in soup.find_all(string=_NO_RECORD_RE)
-    )
+    no_record = any(_visible_text(s) for s in soup.find_all(string=_NO_RECORD_RE))
     stated = values.pop() if values else None
     if stated is None and no_record:
         return 0, True
@@ -451,12 +455,7 @@ def _walk(root: Tag, url: str) -> list[_Group]:
                 events.append(("h", node))
             elif node.name == "a":
                 events.append(("a", node))
-        elif (
-            type(node) is NavigableString
-            and node.parent is not None
-            and node.parent.name not in _NON_TEXT_TAGS
-            and "osted" in node
-        ):
+        elif _visible_text(node) and "osted" in node:
             events.append(("t", str(node)))
     # The ministry heading level is the one that most often directly precedes a release link
     # (h3 on every known template); with no link at all, any h3 counts as a ministry heading.
