@@ -23,6 +23,7 @@ one bad record fails the run with a typed error naming the URL, the record and t
 the warehouse keeps its previous rows in every case.
 """
 
+import json
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,6 +119,22 @@ def _body_loader(http: HttpSources):
     return body_loader_from_store(Path(http.raw_dir) / COMTRADE_POLICY.name)
 
 
+def _raw_fetched_at(http: HttpSources) -> dict[str, datetime]:
+    """When each raw-store body was fetched (for answers read back when a fetch resumes)."""
+    if not http.raw_dir:
+        return {}
+    index = Path(http.raw_dir) / COMTRADE_POLICY.name / "exchanges.jsonl"
+    out: dict[str, datetime] = {}
+    if index.exists():
+        for line in index.read_text(encoding="utf-8").splitlines():
+            try:
+                d = json.loads(line)
+                out[d["sha256"]] = datetime.fromisoformat(d["fetched_at"])
+            except (ValueError, KeyError, TypeError):
+                continue
+    return out
+
+
 def _no_data_regressions(
     warehouse: Warehouse,
     calls: list[CallRecord],
@@ -209,8 +226,10 @@ def load_trade(
     fetched_at = {
         r.fetched.sha256: datetime.fromisoformat(r.fetched.fetched_at)
         for r in responses
-        if r.fetched.fetched_at  # unknown for answers read back from the raw store
+        if r.fetched.fetched_at
     }
+    if len(fetched_at) < len({r.fetched.sha256 for r in responses}):
+        fetched_at = {**_raw_fetched_at(http), **fetched_at}  # answers read back on resume
     trade = normalise_batches(responses)
     if trade.unknown_fields:
         context.log.warning(
@@ -296,6 +315,7 @@ def load_trade(
             "endpoint": endpoint,
             "calls": len(calls),
             "calls_no_data": sum(c.outcome == "no_data" for c in calls),
+            "calls_resumed": sum(c.resumed for c in calls),
             "splits": len(splits),
             "rows": partners.height,
             "world_rows": world.height,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -246,3 +247,44 @@ def test_one_bad_record_is_a_typed_error_naming_the_record(world, field, value, 
     assert "record 3 (period '2021', cmdCode '" in message and "partnerCode" in message
     assert f"field {field!r}" in message and cause in message
     assert _tables(db) == before
+
+
+def test_quota_stop_keeps_the_rows_and_the_rerun_resumes_from_the_raw_store(world, tmp_path):
+    snap, res, db, before = world
+    pristine = snap.index.read_text(encoding="utf-8")
+    quota = json.dumps({"statusCode": 403, "message": "Out of call volume quota. Quota will be "
+                        "replenished in 03:14:17."}).encode()  # fmt: skip
+    lines = [json.loads(x) for x in pristine.splitlines()]
+    fifth = [ex for ex in lines if _is_2021(ex)][4]
+    sha = hashlib.sha256(quota).hexdigest()
+    (snap.root / "comtrade" / "bodies" / f"{sha}.json").write_bytes(quota)
+    fifth.update(status=403, body=f"bodies/{sha}.json", sha256=sha, size=len(quota))
+    snap.index.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+
+    message, _ = _failure(_run(res))
+    done = re.search(r"(\d+) calls completed, (\d+) pending", message)
+    assert "quota exhausted" in message and done and int(done[1]) + int(done[2]) == 8
+    assert int(done[1]) > 0
+    assert _tables(db) == before
+    state = tmp_path / "comtrade_state" / "A-2021-2021-H5.json"
+    assert state.exists()
+
+    snap.index.write_text(pristine, encoding="utf-8")  # the quota is back
+    result = _run(res)
+    assert result.success
+    (mat,) = result.asset_materializations_for_node("trade_flow_annual")
+    assert mat.metadata["calls_resumed"].value == int(done[1])
+    assert mat.metadata["calls"].value == 8
+    assert not state.exists()
+
+    def facts(tables: dict[str, list[tuple]]) -> list[tuple]:
+        # every column but _run_id: the resumed load holds exactly the rows of a clean load
+        con = duckdb.connect(str(db), read_only=True)
+        cols = [r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'fact_trade_flow' "
+            "ORDER BY column_index").fetchall()]  # fmt: skip
+        con.close()
+        keep = [i for i, c in enumerate(cols) if c not in ("_run_id", "_loaded_at")]
+        return sorted(tuple(r[i] for i in keep) for r in tables["fact_trade_flow"])
+
+    assert facts(_tables(db)) == facts(before)
