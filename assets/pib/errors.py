@@ -25,10 +25,26 @@ from pipelines.http import SourceHTTPError
 SOURCE = "pib"
 
 
-class PibListingError(SourceHTTPError):
+def _rebuild(cls: type, args: tuple, kwargs: dict) -> Exception:
+    return cls(*args, **kwargs)
+
+
+class _Picklable:
+    """Pickle/copy by the constructor arguments (the default uses the formatted message)."""
+
+    def _keep(self, *args: object, **kwargs: object) -> None:
+        self._init = (args, kwargs)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        args, kwargs = getattr(self, "_init", ((), {}))
+        return (_rebuild, (type(self), args, kwargs))
+
+
+class PibListingError(_Picklable, SourceHTTPError):
     """The ``allRel.aspx`` listing or its postback did not give what was asked for."""
 
     def __init__(self, url: str, message: str, *, field: str | None = None):
+        self._keep(url, message, field=field)
         self.field = field
         detail = f"listing: {message}" + (f" [field {field}]" if field else "")
         super().__init__(SOURCE, url, detail)
@@ -65,6 +81,8 @@ class ListingIncomplete(PibListingError):
         heading: str | None = None,
         field: str | None = None,
     ):
+        init = (url, message)
+        kw = dict(day=day, stated=stated, parsed=parsed, raw=raw, heading=heading, field=field)
         self.day = day
         self.stated = stated
         self.parsed = parsed
@@ -77,6 +95,7 @@ class ListingIncomplete(PibListingError):
             f"parsed {parsed} item(s) from {raw} release link(s))",
             field=field,
         )
+        self._keep(*init, **kw)
 
 
 class ListingCountMissing(PibListingError):
@@ -91,13 +110,14 @@ class ListingUnexpectedError(PibListingError):
     """Any other failure while reading a listing page; the original exception is ``__cause__``."""
 
 
-class PibParseError(Exception):
+class PibParseError(_Picklable, Exception):
     """A release page does not match the expected markup.
 
     ``element`` names the missing or malformed element (a CSS selector or id suffix).
     """
 
     def __init__(self, prid: int | None, url: str, element: str, message: str = ""):
+        self._keep(prid, url, element, message)
         self.source = SOURCE
         self.prid = prid
         self.url = url
@@ -126,6 +146,7 @@ class ReleaseInvalidValue(PibParseError):
 
     def __init__(self, prid: int | None, url: str, element: str, message: str = ""):
         super().__init__(prid, url, element, f"invalid value in {element}: {message}")
+        self._keep(prid, url, element, message)
 
 
 class ReleaseUnexpectedError(PibParseError):

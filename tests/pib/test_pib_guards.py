@@ -493,3 +493,14 @@ def test_prose_with_slashes_is_kept(prose):
     body = f"<p>Real text.</p><p>{prose}</p>"
     got = parse_release(PAGE.format(body=body), "https://www.pib.gov.in/x?PRID=1", 1)
     assert got.paragraphs == ["Real text.", prose]
+
+
+def test_typed_errors_survive_pickling_with_their_fields():
+    import pickle
+
+    err = ListingIncomplete(URL, "short", day=DAY, stated=52, parsed=3, raw=3, heading="Coal")
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is ListingIncomplete and str(back) == str(err)
+    assert (back.stated, back.parsed, back.heading, back.url) == (52, 3, "Coal", URL)
+    rel = pickle.loads(pickle.dumps(ReleaseTruncated(7, "u", "[id$=ReleaseId]", "cut")))
+    assert (rel.prid, rel.element, str(rel)) == (7, "[id$=ReleaseId]", "[pib] PRID 7: cut (url=u)")

@@ -11,6 +11,13 @@ A *fake PIB site* (an ``httpx.MockTransport``) serves pages rendered in PIB's re
   the body in a small markup (blank-line separated blocks; ``- `` bullets; ``|`` table rows;
   ``[img:file.jpg]``; ``[tweet:handle:status_id:text]``; ``[raw]`` verbatim HTML; ``**bold**``).
 
+Pages follow the real ones: every listing states "Displaying N Press Releases" (N = the
+entries displayed, duplicates and the Hindi placeholder included; an empty day would show
+``div.norecord`` "***No Release Found***"), in the Oct 2026 layout for the Nov 2025 days and the
+older ``ul.num``/``ul.leftul`` layout for the held-out days; every release page ends like
+pib.md §2 (``(Release ID: N)``, visitor counter, translations, the hidden ``PdfDiv`` copy of
+the body, ``</html>``), which the parser requires.
+
 The script then runs the project's **real** discovery and fetch code
 (:func:`assets.pib.discover.discover_day`, :func:`assets.pib.discover.select_candidates`,
 :func:`assets.pib.parse.fetch_release_page`) through
