@@ -198,8 +198,8 @@ def test_a_good_row_validates():
 @pytest.mark.parametrize(
     ("changes", "field", "cause"),
     [
-        ({"type": "tariff_change"}, "type", "not in vocab/event_types.csv"),
-        ({"status": "suspended"}, "status", "not in vocab/statuses.csv"),
+        ({"type": "not_a_type"}, "type", "not in vocab/event_types.csv"),
+        ({"status": "not_a_status"}, "status", "not in vocab/statuses.csv"),
         ({"minerals": ["unobtainium"]}, "minerals", "not a mineral_id"),
         ({"date": "2024-13-01"}, "date", "not an ISO date"),
         ({"precision": "month", "date": "2024-01-15"}, "date", "first day of the month"),
