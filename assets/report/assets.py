@@ -1,8 +1,11 @@
 """The static HTML report (group ``report``), generated after the marts.
 
-One self-contained file (inline SVG charts, no scripts, no CDN) that opens from disk offline:
-dependence and concentration over time per mineral, China's share, and policy events marked on
-the monthly import timelines. Written next to the reader file by temp file + atomic rename.
+One self-contained file that opens from disk offline: Vega-Lite charts (declared with Altair)
+with the Vega JavaScript bundled inside the page by vl-convert, no CDN, no network. Per
+mineral: dependence and concentration over time, China's share, and the monthly imports with
+the policy events of both origins (PIB and the catalogue) marked by side: India's own measures
+vs China's export controls and their suspension. Written next to the reader file by temp file
++ atomic rename.
 """
 
 import os
@@ -22,7 +25,8 @@ from pipelines.resources import Warehouse
     deps=mart_assets,
     description="Static offline HTML report from the marts: import dependence (top suppliers' "
     "shares), supplier concentration (HHI) and China's share over time per mineral, monthly "
-    "imports with policy events marked, and the event table with links to PIB.",
+    "imports with policy events marked by side (India's measures vs China's export controls), "
+    "and the event table with links to the sources. Vega-Lite charts, JavaScript inlined.",
 )
 def analyst_report(warehouse: Warehouse) -> dg.MaterializeResult:
     if not warehouse.report_path:
@@ -38,7 +42,8 @@ def analyst_report(warehouse: Warehouse) -> dg.MaterializeResult:
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "bytes": len(html.encode("utf-8")),
-            "charts": html.count("<svg"),
+            "charts": html.count('class="vl-chart"'),
+            "events": html.count('<tr id="event-E'),
             "open": dg.MetadataValue.url(target.resolve().as_uri()),
         }
     )

@@ -93,6 +93,79 @@ EVENTS = [
 ]
 
 
+# Catalogue entries (origin 'catalogue', with a jurisdiction), loaded when catalogue=True. The
+# titles are written for the tests; the dates fall inside the fixture's monthly lithium data.
+CATALOGUE_EVENTS = [
+    # event_id, day, jurisdiction, type, status, title, minerals, (area, actor, role), urls
+    (
+        "cat-cn-export-control",
+        date(2023, 4, 10),
+        "CN",
+        "export_control",
+        "in_force",
+        "China requires export licences for lithium processing items",
+        ["lithium"],
+        [(156, "MOFCOM", "implementer"), (699, "India", "target")],
+        ["https://www.mofcom.gov.cn/announcement-test", "javascript:alert(2)"],
+    ),
+    (
+        "cat-cn-suspension",
+        date(2023, 5, 20),
+        "CN",
+        "export_control",
+        "suspended",
+        "China suspends the lithium processing export licence rule for one year",
+        ["lithium"],
+        [(156, "MOFCOM", "implementer")],
+        ["https://english.example-news.cn/suspension"],
+    ),
+    (
+        "cat-us-msp",
+        date(2023, 2, 6),
+        "multilateral",
+        "plurilateral_initiative",
+        "launched",
+        "Minerals Security Partnership finance network launched",
+        ["lithium", "copper"],
+        [(842, "USA", "implementer")],
+        ["https://www.state.gov/msp-test"],
+    ),
+    (
+        "cat-in-ncmm",
+        date(2023, 6, 1),
+        "IN",
+        "mission",
+        "approved",
+        "National mission for lithium approved (catalogue entry)",
+        ["lithium"],
+        [(699, "Cabinet", "approver")],
+        [PIB.format(2001)],
+    ),
+]
+
+# A PIB-tagged export control naming China, for warehouses without a jurisdiction column.
+CHINA_PIB_EVENT = (
+    "pib-1006",
+    date(2023, 4, 12),
+    "export_control",
+    "announced",
+    "India reviews supply after China's export controls on lithium processing items",
+    ["lithium"],
+    [(156, "China", "implementer")],
+    [],
+    [PIB.format(1006)],
+)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
@@ -128,9 +201,20 @@ def _flow(
 
 
 def build_warehouse(
-    *, trade: bool = True, events: bool = True, sample: bool = True, label: str | None = None
+    *,
+    trade: bool = True,
+    events: bool = True,
+    sample: bool = True,
+    label: str | None = None,
+    catalogue: bool = False,
+    china_pib_event: bool = False,
 ) -> duckdb.DuckDBPyConnection:
-    """Migrated in-memory DuckDB with the marts applied; rows only where asked."""
+    """Migrated in-memory DuckDB with the marts applied; rows only where asked.
+
+    ``catalogue`` adds ``CATALOGUE_EVENTS`` with ``origin`` and ``jurisdiction`` (adding those
+    columns to ``policy_event`` when the migrations do not have them yet, as migration 0006
+    will); ``china_pib_event`` adds ``CHINA_PIB_EVENT``, a PIB export control naming China.
+    """
     con = duckdb.connect()
     for _, _, sql in migrations():
         con.execute(sql)
@@ -197,27 +281,46 @@ def build_warehouse(
                         "fact_trade_flow",
                         _flow("M", year, month, partner, f"hs{mid}"[:6], value, sample),
                     )
+    if catalogue:
+        con.execute("ALTER TABLE policy_event ADD COLUMN IF NOT EXISTS origin VARCHAR")
+        con.execute("ALTER TABLE policy_event ADD COLUMN IF NOT EXISTS jurisdiction VARCHAR")
+    event_cols = _columns(con, "policy_event")
+    rows = []
     if events:
-        for eid, day, etype, status, title, mins, actors, amounts, urls in EVENTS:
+        rows.extend((*ev, "pib", None) for ev in EVENTS)
+    if china_pib_event:
+        rows.append((*CHINA_PIB_EVENT, "pib", None))
+    if catalogue:
+        rows.extend(
+            (eid, day, etype, status, title, mins, actors, [], urls, "catalogue", juris)
+            for eid, day, juris, etype, status, title, mins, actors, urls in CATALOGUE_EVENTS
+        )
+    if rows:
+        for eid, day, etype, status, title, mins, actors, amounts, urls, origin, juris in rows:
             posted = datetime(day.year, day.month, day.day, 6, 30, tzinfo=UTC)
-            prid = int(eid.split("-")[1])
-            _insert(
-                con,
-                "policy_event",
-                {
-                    "event_id": eid,
-                    "release_date": day,
-                    "event_type": etype,
-                    "status": status,
-                    "title": title,
-                    "ministry": "Ministry of Mines",
-                    "posted_at": posted,
-                    "primary_prid": prid,
-                    "source_prids": [prid] * len(urls),
-                    "source_urls": urls,
-                    "_loaded_at": NOW,
-                },
-            )
+            prid = int(eid.split("-")[1]) if origin == "pib" else None
+            row = {
+                "event_id": eid,
+                "release_date": day,
+                "event_type": etype,
+                "status": status,
+                "title": title,
+                "ministry": "Ministry of Mines" if origin == "pib" else "catalogue",
+                "posted_at": posted if origin == "pib" else None,
+                "primary_prid": prid,
+                "source_prids": [prid] * len(urls) if prid else [],
+                "source_urls": urls,
+                "_loaded_at": NOW,
+            }
+            if "origin" in event_cols:
+                row["origin"] = origin
+            if "jurisdiction" in event_cols:
+                row["jurisdiction"] = juris
+            if "event_date" in event_cols:
+                row["event_date"] = day
+                row["date_precision"] = "day"
+                row["load_slice"] = f"pib:{day}" if origin == "pib" else "catalogue"
+            _insert(con, "policy_event", row)
             for mid in mins:
                 _insert(
                     con,
