@@ -364,14 +364,18 @@ def _shown(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def parse_envelope(content: bytes, url: str) -> tuple[int, list[dict[str, Any]], str]:
+def parse_envelope(
+    content: bytes, url: str, cap: int | None = None
+) -> tuple[int, list[dict[str, Any]], str]:
     """Parse Comtrade's ``{"elapsedTime","count","data","error"}`` envelope.
 
     Returns ``(count, records, elapsedTime)``. Raises :class:`ComtradeAPIError` naming the URL
     for a body that is not the envelope (not JSON, nested too deep, no ``data`` list, no integer
     ``count``) or whose ``error`` is non-empty, and :class:`ComtradeIncompleteAnswerError` when
-    ``count`` is not the number of records in ``data`` (a truncated or padded answer). Usable
-    on raw-store bodies, so a partition can be re-parsed without fetching.
+    ``count`` is not the number of records in ``data`` (a truncated or padded answer). The one
+    exception: an answer filled to the row ``cap`` whose ``count`` is larger is the API's own
+    truncation, returned as is for the caller to split. Usable on raw-store bodies, so a
+    partition can be re-parsed without fetching.
     """
     text = content.decode("utf-8-sig", errors="replace")
     try:
@@ -408,7 +412,8 @@ def parse_envelope(content: bytes, url: str) -> tuple[int, list[dict[str, Any]],
     count = body["count"]
     if isinstance(count, bool) or not isinstance(count, int):
         raise ComtradeAPIError(url, f"'count' is not an integer: {_shown(count)}")
-    if count != len(data):
+    capped = cap is not None and len(data) >= cap and count > len(data)
+    if count != len(data) and not capped:
         raise ComtradeIncompleteAnswerError(url, count, len(data))
     return count, data, str(body.get("elapsedTime", ""))[:100]
 
@@ -749,7 +754,7 @@ class ComtradeClient:
             fetched = self.source.get(endpoint_url, params=params, headers=headers)
         except HTTPStatusError as exc:
             raise self._status_error(exc, url) from None
-        count, records, elapsed = parse_envelope(fetched.content, fetched.url)
+        count, records, elapsed = parse_envelope(fetched.content, fetched.url, self.cap)
         truncated = max(count, len(records)) >= self.cap
         return ComtradeResponse(query, fetched, count, records, elapsed, truncated)
 

@@ -194,3 +194,16 @@ def test_out_of_range_or_mistyped_numbers_are_record_errors(index, field, value)
     assert e.index == index and e.url == URL
     assert e.cmd_code == records[index]["cmdCode"]
     assert e.partner_code == records[index]["partnerCode"] or field == "partnerCode"
+
+
+def test_an_answer_filled_to_the_cap_may_report_the_full_count():
+    """Comtrade's own truncation (rows == cap, count larger) is left to the splitter."""
+    body = _envelope(SNAPSHOT_RECORDS[:10])
+    body["count"] = 693
+    count, records, _ = parse_envelope(json.dumps(body).encode(), URL, cap=10)
+    assert (count, len(records)) == (693, 10)
+    with pytest.raises(ComtradeIncompleteAnswerError):
+        parse_envelope(json.dumps(body).encode(), URL, cap=11)  # 10 rows under a cap of 11
+    body["count"] = 9
+    with pytest.raises(ComtradeIncompleteAnswerError):
+        parse_envelope(json.dumps(body).encode(), URL, cap=10)
