@@ -129,6 +129,11 @@ def test_actor_roles_approver_implementer_and_demonyms(vocab):
     got = {(a.name, a.area_code, a.role) for a in find_actors(rel, vocab, "Cabinet")}
     assert ("Union Cabinet", 699, "approver") in got
     assert ("Ministry of Heavy Industries", 699, "implementer") in got
+    # demonyms with no role cue in their sentence are not actors of the event
+    assert {c for _, c, _ in got} == {699}
+    rel["body_text"] += " The Argentine, Chilean and Peruvian delegations attended the launch."
+    got = {(a.name, a.area_code, a.role) for a in find_actors(rel, vocab, "Cabinet")}
+    # one cue ("delegations") is shared by the coordinated demonyms
     assert {c for _, c, _ in got} == {699, 32, 152, 604}
 
 
