@@ -12,10 +12,13 @@ Rules applied, in order:
      ``primaryValue``, the ``is*`` flags);
    * :data:`NULLABLE_FIELDS`: the key must be present, but null (or ``""`` in bulk files) is
      *data*: Comtrade has no figure. ``cifvalue`` is null on exports and ``fobvalue`` on imports
-     (and India's 2019-2021 rows carry ``fobvalue: 0`` instead: kept as 0, never turned into
-     null or the other way round); ``qty``/``netWgt`` are null when not reported;
+     (India's 2019-2021 import rows carry ``fobvalue: 0`` instead: kept as 0, never turned
+     into null or the other way round); ``qty``/``netWgt`` are null when not reported;
    * :data:`OPTIONAL_FIELDS`: may be absent (``mosCode``: services' mode of supply, "0" or
      absent for goods).
+
+   Fields the normaliser does not read (the ``*Desc`` texts, ISO codes, ``isLeaf``,
+   ``altQty``...) may be absent or renamed without effect.
 
    A key that is **absent** is drift: :class:`ComtradeSchemaError` names the field, the record
    and the keys the record carries that Comtrade's schema does not know (a rename such as
