@@ -38,7 +38,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from difflib import SequenceMatcher
 from pathlib import Path
 
 VOCAB_DIR = Path(__file__).resolve().parent / "vocab"
@@ -767,86 +766,17 @@ def tag_release(rel: Mapping, vocab: Vocab) -> TaggedRelease:
     )
 
 
-def _norm_title(t: str) -> str:
-    return re.sub(r"\W+", " ", normalise(t).casefold()).strip()
+# The merge of tagged releases into events lives in assets/events/merge.py (issue 11: candidate
+# pairs instead of all pairs). Its names stay importable from here, loaded on first use so the
+# two modules do not import each other at load time.
+_MERGE_NAMES = frozenset(
+    {"merge_events", "_same_decision", "_is_cabinet", "_primary_order", "_norm_title"}
+)
 
 
-def _same_decision(a: TaggedRelease, b: TaggedRelease) -> bool:
-    if a.language != b.language or not (a.posted_at and b.posted_at):
-        return False
-    if a.posted_at.date() != b.posted_at.date() or abs(a.posted_at - b.posted_at) > MERGE_WINDOW:
-        return False
-    ta, tb = _norm_title(a.title), _norm_title(b.title)
-    return ta == tb or SequenceMatcher(None, ta, tb).ratio() >= 0.9
+def __getattr__(name: str):
+    if name in _MERGE_NAMES:
+        from assets.events import merge
 
-
-def _is_cabinet(t: TaggedRelease) -> bool:
-    return bool(re.search(r"\bcabinet\b|\bccea\b", t.ministry, re.I))
-
-
-def _primary_order(m: TaggedRelease) -> tuple:
-    """Relevant first, English first, Cabinet/CCEA first, then earliest, then lowest PRID."""
-    ts = m.posted_at.replace(tzinfo=None) if m.posted_at else datetime.max
-    return (not m.is_relevant, m.language != "en", not _is_cabinet(m), ts, m.prid)
-
-
-def merge_events(tagged: list[TaggedRelease]) -> list[Event]:
-    """One event per decision: Cabinet/CCEA release + line-ministry repost (near-identical title,
-    same day, within :data:`MERGE_WINDOW`) and English + translations (linked by PRID either way).
-    Only relevant releases become events; a translation joins its (relevant) twin."""
-    by_prid = {t.prid: t for t in tagged}
-    parent = {p: p for p in by_prid}
-
-    def find(p: int) -> int:
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
-    def union(a: int, b: int) -> None:
-        parent[find(a)] = find(b)
-
-    for t in tagged:
-        for o in t.translations:
-            if o in by_prid:
-                union(t.prid, o)
-    for i, a in enumerate(tagged):
-        for b in tagged[i + 1 :]:
-            if _same_decision(a, b):
-                union(a.prid, b.prid)
-    groups: dict[int, list[TaggedRelease]] = {}
-    for t in tagged:
-        groups.setdefault(find(t.prid), []).append(t)
-    events = []
-    for members in groups.values():
-        if not any(m.is_relevant for m in members):
-            continue
-        ranked = sorted(members, key=_primary_order)
-        primary = ranked[0]
-        minerals: dict[str, MineralTag] = {}
-        actors: dict[tuple[str, str], ActorTag] = {}
-        for m in ranked:
-            for mt in m.minerals:
-                if (
-                    mt.mineral_id not in minerals
-                    or mt.confidence > minerals[mt.mineral_id].confidence
-                ):
-                    minerals[mt.mineral_id] = mt
-            for at in m.actors:
-                actors.setdefault((at.name, at.role), at)
-        events.append(
-            Event(
-                event_id=f"pib-{primary.prid}",
-                primary_prid=primary.prid,
-                source_prids=sorted(m.prid for m in members),
-                title=primary.title,
-                event_type=primary.event_type or "other",
-                status=primary.status or "announced",
-                posted_at=primary.posted_at,
-                ministries=list(dict.fromkeys(m.ministry for m in ranked)),
-                minerals=sorted(minerals.values(), key=lambda x: x.mineral_id),
-                actors=list(actors.values()),
-                amounts=_dedupe_amounts(a for m in ranked for a in m.amounts),
-            )
-        )
-    return sorted(events, key=lambda e: (e.posted_at is None, e.posted_at or 0, e.primary_prid))
+        return getattr(merge, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
