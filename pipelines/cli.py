@@ -75,6 +75,10 @@ def run_main_job(instance: dg.DagsterInstance | None = None, out=sys.stdout) -> 
     from pipelines.definitions import defs
 
     instance = instance or _instance()
+    from pipelines.run_recovery import recover_dead_runs  # a killed earlier run holds no slot
+
+    for run_id in recover_dead_runs(instance):
+        print(f"[recovered] run {run_id[:8]}: its process was gone; marked failed", file=out)
     ok = True
     built = {j.name for j in defs.resolve_all_job_defs()}
     for step in main_job_steps():
