@@ -239,6 +239,7 @@ LITHIUM_ARGENTINA_AUSTRALIA = """
     LEFT JOIN event_amount a USING (event_id)
     WHERE e.event_id IN (SELECT event_id FROM event_mineral WHERE mineral_id = 'lithium')
       AND e.event_id IN (SELECT event_id FROM event_country WHERE area_code IN (32, 36))
+      AND e.origin = 'pib'
     ORDER BY e.posted_at, a.kind
 """
 
@@ -246,7 +247,9 @@ LITHIUM_ARGENTINA_AUSTRALIA = """
 def test_reposts_and_translations_become_one_event(reader):
     prids = {
         r[0]: sorted(r[1])
-        for r in reader.execute("SELECT event_id, source_prids FROM policy_event").fetchall()
+        for r in reader.execute(
+            "SELECT event_id, source_prids FROM policy_event WHERE origin = 'pib'"
+        ).fetchall()
     }
     assert prids["pib-2194611"] == [2194611, 2194627]  # Cabinet + Heavy Industries repost
     assert prids["pib-2194182"] == [2194182, 2194226]  # English + Hindi twin
@@ -316,11 +319,53 @@ def test_policy_timeline_has_one_row_per_event_mineral_actor(reader):
     events = reader.execute("SELECT count(DISTINCT event_id) FROM mart_policy_timeline").fetchone()[
         0
     ]
-    assert events == reader.execute("SELECT count(*) FROM policy_event").fetchone()[0]
+    linked = reader.execute("SELECT count(*) FROM event_catalogue_link").fetchone()[0]
+    assert events == reader.execute("SELECT count(*) FROM policy_event").fetchone()[0] - linked
+    # the REPM Cabinet release is the catalogue's REPM decision: one timeline event, not two
     rows = reader.execute(
-        "SELECT DISTINCT mineral_id FROM mart_policy_timeline WHERE event_id = 'pib-2194611'"
+        "SELECT DISTINCT mineral_id, linked_pib_event_ids FROM mart_policy_timeline "
+        "WHERE event_id = 'cat-in-2025-11-26-repm-scheme-approved'"
     ).fetchall()
-    assert ("ree",) in rows
+    assert rows == [("ree", ["pib-2194611"])]
+
+
+def test_catalogue_is_loaded_and_pib_events_link_to_it(reader):
+    n, china = reader.execute(
+        "SELECT count(*), count(*) FILTER (WHERE jurisdiction = 'CN' AND event_type = "
+        "'export_control') FROM policy_event WHERE origin = 'catalogue'"
+    ).fetchone()
+    assert n >= 60 and china >= 7
+    links = dict(
+        reader.execute("SELECT pib_event_id, match_basis FROM event_catalogue_link").fetchall()
+    )
+    assert links["pib-2194182"] == "prid" and links["pib-2194611"] == "rule"
+
+
+@pytest.mark.parametrize(
+    ("event_id", "minerals"),
+    [
+        ("cat-cn-2023-10-20-graphite-controls", {"graphite"}),
+        ("cat-cn-2023-07-03-gallium-germanium-controls", {"gallium", "germanium"}),
+        ("cat-cn-2025-04-04-medium-heavy-rare-earth-controls", {"ree"}),
+    ],
+)
+def test_trade_context_answers_the_china_controls_question(reader, event_id, minerals):
+    rows = reader.execute(
+        """SELECT mineral_id, partner_scope, hs_basis,
+                  coalesce(imports_12m_before_usd, imports_year_before_usd),
+                  coalesce(imports_12m_after_usd, imports_year_after_usd)
+           FROM mart_event_trade_context WHERE event_id = ?""",
+        [event_id],
+    ).fetchall()
+    assert {r[0] for r in rows} == minerals
+    for m in minerals:
+        scopes = {r[1]: r for r in rows if r[0] == m}
+        assert set(scopes) == {"china", "rest_of_world", "all_partners"}
+        assert all(r[2] == "named_by_measure" for r in scopes.values())
+        china, rest, total = scopes["china"], scopes["rest_of_world"], scopes["all_partners"]
+        for i in (3, 4):  # before and after: China + everyone else = all partners
+            assert china[i] is not None and rest[i] is not None
+            assert china[i] + rest[i] == pytest.approx(total[i])
 
 
 def test_example_queries_of_the_dictionary_run(reader):
