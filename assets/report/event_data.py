@@ -20,6 +20,7 @@ Each event is put on one **side**, which the charts draw distinctly:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -98,7 +99,7 @@ class Event:
             return f"{self.day:%Y-%m}"
         return self.day.isoformat()
 
-    @property
+    @functools.cached_property
     def source_text(self) -> str:
         """Where the event comes from, in words: PIB PRIDs and the catalogue's source sites."""
         prids = ", ".join(str(p) for p in self.prids[:3])

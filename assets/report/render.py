@@ -20,6 +20,7 @@ A policy-event table and a note on methods follow.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -59,6 +60,7 @@ def _message_box(text: str) -> str:
     return f'<p class="empty">{esc(text)}</p>'
 
 
+@functools.cache
 def _side_chip(side: str) -> str:
     colour, shape = SIDE_STYLE[side]
     return (
