@@ -141,7 +141,7 @@ class NotInSnapshotError(SourceHTTPError):
 
 
 class CorruptSnapshotError(SourceHTTPError):
-    """A snapshot entry cannot be served: unsafe body name, missing or altered body file."""
+    """A snapshot entry cannot be served: unsafe body name or missing body file."""
 
 
 class ContentDecodingError(SourceHTTPError):
@@ -339,7 +339,10 @@ class SecretScrubber:
         if request.method.upper() == "POST" and self._params:
             ctype = request.headers.get("content-type", "")
             if "application/x-www-form-urlencoded" in ctype:
-                body = request.content.decode("utf-8", "replace")
+                try:
+                    body = request.content.decode("utf-8", "replace")
+                except httpx.RequestNotRead:  # a streamed body: nothing to learn from
+                    return
                 for name, value in parse_qsl(body, keep_blank_values=True):
                     if name in self._params:
                         self.add(value)
