@@ -11,10 +11,13 @@ Each size is rendered in a **fresh Python process** (what a refresh run pays: th
 and the chart templates are built cold; module imports are reported apart). The figure is the
 cold ``render_report`` time; the floor is the time of the report's own warehouse reads (the
 same queries, no rendering), measured in that process after the render. One JSON object per
-size is printed, one a line:
+size is printed, one a line, in the benches' shared format (``bench/_result.py``: ``figure``,
+``baseline`` with ``baseline_kind`` floor, ``ratio``, ``target``, ``params``, ``extra``...) with
+``years``, ``events``, ``seconds`` and ``floor_seconds`` also at the top level:
 
-    {"years": 8, "events": 11688, "seconds": ..., "floor_seconds": ..., "ratio": ...,
-     "warm_seconds": ..., "import_seconds": ..., "html_bytes": ..., "target_seconds": 10, ...}
+    {"years": 8, "events": 11680, "seconds": 7.3, "floor_seconds": 4.1, "bench": "report",
+     "name": "report.render.8y", "figure": 7.3, "baseline": 4.1, "ratio": 1.78, "target": 10.0,
+     "meets_target": true, "extra": {"cpu_seconds": ..., "warm_seconds": ...}, ...}
 
 Run: ``.venv/bin/python bench/bench_report.py`` (all sizes), ``--years 1`` for one size,
 ``--quick`` for a smaller warehouse (1 event a day, three minerals). Not part of the test
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -234,7 +238,34 @@ def render_child(path: str) -> dict:
     }
 
 
-def run(years: int, per_day: int, n_minerals: int) -> dict:
+def _result(**kw) -> dict:
+    """One result line in the benches' shared format (``bench/_result.py``) when it is there."""
+    try:
+        from bench._result import result
+    except ImportError:  # the same keys, built here
+        target = kw.get("target")
+        return {
+            "bench": kw["bench"],
+            "name": kw["name"],
+            "unit": kw["unit"],
+            "figure": round(kw["figure"], 4),
+            "baseline": round(kw["baseline"], 4),
+            "baseline_kind": kw["baseline_kind"],
+            "figure_what": kw["figure_what"],
+            "baseline_what": kw["baseline_what"],
+            "ratio": round(kw["figure"] / kw["baseline"], 2) if kw["baseline"] > 0 else None,
+            "target": target,
+            "meets_target": None if target is None else kw["figure"] <= target,
+            "params": kw.get("params") or {},
+            "extra": kw.get("extra") or {},
+            "quick": kw.get("quick", False),
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)},
+        }
+    return result(**kw)
+
+
+def run(years: int, per_day: int, n_minerals: int, quick: bool, bundle_seconds: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench_report_") as tmp:
         db = Path(tmp) / "bench.duckdb"
         t0 = time.perf_counter()
@@ -251,33 +282,44 @@ def run(years: int, per_day: int, n_minerals: int) -> dict:
         if proc.returncode != 0:
             raise SystemExit(f"render of {years} year(s) failed:\n{proc.stderr[-4000:]}")
         child = json.loads(proc.stdout.strip().splitlines()[-1])
-    target = TARGET_SECONDS.get(years)
-    out = {
-        "bench": "report",
+    line = _result(
+        bench="report",
+        name=f"report.render.{years}y",
+        unit="s",
+        figure=child["seconds"],
+        baseline=child["floor_seconds"],
+        baseline_kind="floor",
+        figure_what=(
+            "render_report on the warehouse file in a fresh process (chart templates compiled "
+            "cold, the Vega bundle read from its cache), wall time"
+        ),
+        baseline_what=(
+            "the report's own reads of the marts (the same queries, no rendering) in that "
+            "process, wall time"
+        ),
+        target=None if quick else TARGET_SECONDS.get(years),
+        params={"years": years, "events": n, "per_day": per_day, "minerals": n_minerals},
+        extra={
+            "cpu_seconds": child["cpu_seconds"],
+            "warm_seconds": child["warm_seconds"],
+            "import_seconds": child["import_seconds"],
+            "import_cpu_seconds": child["import_cpu_seconds"],
+            "bundle_build_seconds": bundle_seconds,
+            "warehouse_build_seconds": round(built, 3),
+            "html_bytes": child["html_bytes"],
+            "charts": child["charts"],
+            "event_markers": child["event_markers"],
+        },
+        quick=quick,
+    )
+    # the brief's own keys, at the top level too
+    return {
         "years": years,
         "events": n,
-        "per_day": per_day,
-        "minerals": n_minerals,
         "seconds": child["seconds"],
-        "floor": "the report's own warehouse reads (same queries, no rendering)",
         "floor_seconds": child["floor_seconds"],
-        "ratio": round(child["seconds"] / child["floor_seconds"], 1)
-        if child["floor_seconds"]
-        else None,
-        "cpu_seconds": child["cpu_seconds"],
-        "warm_seconds": child["warm_seconds"],
-        "import_seconds": child["import_seconds"],
-        "import_cpu_seconds": child["import_cpu_seconds"],
-        "build_seconds": round(built, 3),
-        "html_bytes": child["html_bytes"],
-        "charts": child["charts"],
-        "event_markers": child["event_markers"],
-        "target_seconds": target,
-        "within_target": None if target is None else child["seconds"] <= target,
-        "cpus": os.cpu_count(),
-        "load_average_1m": round(os.getloadavg()[0], 2),
+        **line,
     }
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,23 +338,14 @@ def main(argv: list[str] | None = None) -> int:
     n_minerals = 3 if args.quick else len(MINERALS)
     # the Vega bundle is built once per machine and vl-convert version, then read from the
     # cache (assets/report/vega_page.py); build it here so every size measures the steady state
-    from assets.report.vega_page import cache_dir, javascript_bundle
+    from assets.report.vega_page import javascript_bundle
 
     t0 = time.perf_counter()
     javascript_bundle()
-    print(
-        json.dumps(
-            {
-                "bench": "report_bundle",
-                "seconds": round(time.perf_counter() - t0, 3),
-                "cache": str(cache_dir()),
-                "note": "0 when the cached bundle was already there",
-            }
-        ),
-        flush=True,
-    )
+    bundle_seconds = round(time.perf_counter() - t0, 3)
     for years in args.years or [1, 4, 8]:
-        print(json.dumps(run(years, per_day, n_minerals)), flush=True)
+        line = run(years, per_day, n_minerals, args.quick, bundle_seconds)
+        print(json.dumps(line, ensure_ascii=False), flush=True)
     return 0
 
 

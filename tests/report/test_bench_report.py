@@ -20,13 +20,14 @@ def test_bench_report_quick_run_prints_json():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    bundle, size = lines  # the one-off bundle build, then the one size asked for
-    assert bundle["bench"] == "report_bundle" and bundle["seconds"] >= 0
-    assert Path(bundle["cache"]).is_dir()  # the Vega bundle is kept there between runs
-    assert size["bench"] == "report" and size["years"] == 1
-    assert size["events"] == 365 and size["minerals"] == 3
-    assert size["seconds"] > 0 and size["floor_seconds"] > 0
-    assert size["ratio"] == round(size["seconds"] / size["floor_seconds"], 1)
-    assert size["charts"] == 9  # three minerals with annual and monthly data, three charts each
-    assert size["event_markers"] >= size["events"]  # every event on its minerals' charts
-    assert size["target_seconds"] is None  # the 10 s target is for 8 years
+    assert len(lines) == 1  # the one size asked for
+    size = lines[0]
+    assert size["bench"] == "report" and size["name"] == "report.render.1y"
+    assert size["years"] == 1 and size["events"] == 365 and size["quick"] is True
+    assert size["params"] == {"years": 1, "events": 365, "per_day": 1, "minerals": 3}
+    assert size["seconds"] == size["figure"] > 0
+    assert size["floor_seconds"] == size["baseline"] > 0 and size["baseline_kind"] == "floor"
+    assert size["ratio"] == round(size["figure"] / size["baseline"], 2)
+    assert size["extra"]["charts"] == 9  # three minerals with annual and monthly data
+    assert size["extra"]["event_markers"] >= size["events"]  # each event on its minerals' charts
+    assert size["target"] is None and size["meets_target"] is None  # 10 s is for 8 years
