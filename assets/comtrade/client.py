@@ -45,7 +45,7 @@ import httpx
 
 from assets.comtrade.editions import edition_for_period as edition_for_period  # re-export
 from assets.comtrade.policy import API_KEY_ENV_VAR, API_KEY_HEADER, COMTRADE_BASE_URL
-from pipelines.http import Fetched, HTTPStatusError, Mode, SourceClient
+from pipelines.http import Fetched, HTTPStatusError, Mode, RetryAfterTooLongError, SourceClient
 
 INDIA = 699
 FLOWS: tuple[str, ...] = ("M", "X")
@@ -754,6 +754,12 @@ class ComtradeClient:
             fetched = self.source.get(endpoint_url, params=params, headers=headers)
         except HTTPStatusError as exc:
             raise self._status_error(exc, url) from None
+        except RetryAfterTooLongError as exc:  # a wait past the cap: stop resumably, like 403
+            raise _QuotaSignal(
+                url,
+                f"rate limited; the server asked to wait {exc.retry_after:g} s",
+                exc.retry_after,
+            ) from None
         count, records, elapsed = parse_envelope(fetched.content, fetched.url, self.cap)
         truncated = max(count, len(records)) >= self.cap
         return ComtradeResponse(query, fetched, count, records, elapsed, truncated)

@@ -26,7 +26,11 @@ PIB_POLICY = SourcePolicy(
     backoff_base_s=2.0,
     backoff_max_s=60.0,
     max_bytes=5 * 1024 * 1024,
-    timeout_s=60.0,
+    timeout_s=30.0,
+    # pages are 20-200 KB: a request still trickling after 60 s is a stalled server
+    deadline_s=60.0,
+    # PIB sends no long Retry-After; beyond 5 minutes fail the page (kept previous row)
+    max_retry_after_s=300.0,
     max_redirects=8,
     headers=(
         ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),

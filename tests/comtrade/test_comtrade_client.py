@@ -317,3 +317,24 @@ def test_from_env_ignores_the_key_in_replay(tmp_path, monkeypatch):
     monkeypatch.delenv("COMTRADE_API_KEY")
     live = SourceClient(COMTRADE_POLICY, Mode.LIVE, live_transport=FakeComtrade([]).transport())
     assert ComtradeClient.from_env(live).endpoint is Endpoint.PREVIEW
+
+
+def test_a_wait_longer_than_the_cap_stops_resumably_instead_of_sleeping(tmp_path):
+    hs = codes(60)
+    db = sample_db(hs, ["2021"], partners_per_flow=2)
+    state_path = tmp_path / "state" / "comtrade_A.json"
+    first = [True]
+
+    def second_call(_request) -> bool:  # the second call is told to come back in an hour
+        if first[0]:
+            first[0] = False
+            return False
+        return True
+
+    fake = FakeComtrade(db, faults=[Fault(second_call, [rate_limited(3600)])])
+    clock = VirtualClock()
+    with pytest.raises(QuotaExhaustedError) as err:
+        client_for(fake, clock=clock).fetch("A", ["2021"], hs, state_path=state_path)
+    assert "3600" in str(err.value) and err.value.retry_after_s == 3600
+    assert sum(clock.sleeps) < COMTRADE_POLICY.max_retry_after_s  # nothing like an hour slept
+    assert len(err.value.state.pending) == 2 and state_path.exists()
