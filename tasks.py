@@ -5,6 +5,9 @@
     python3 tasks.py test    # install (plus a DuckDB 1.4 client and Debian's chromium for the
                              # compatibility and browser tests), run pytest
     python3 tasks.py ui      # install, then start the Dagster UI (dagster dev) on port 3000
+    python3 tasks.py bench [names] [--n N] [--quick]
+                             # install, then run the benchmarks (bench/run.py): JSON lines on
+                             # stdout, kept in bench/results.json
 
 Installs uv into .tools/ with pip, then `uv sync --locked` builds .venv from uv.lock.
 DAGSTER_HOME is the project-local .dagster_home/, which gets a link to ./dagster.yaml.
@@ -26,7 +29,7 @@ COMPAT_DIR = ROOT / ".cache" / f"duckdb-{COMPAT_DUCKDB}"
 
 
 def run(*cmd: str | Path, env: dict | None = None) -> None:
-    print("+", " ".join(map(str, cmd)), flush=True)
+    print("+", " ".join(map(str, cmd)), file=sys.stderr, flush=True)
     subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, env=env)
 
 
@@ -92,6 +95,9 @@ def main(argv: list[str]) -> None:
     elif cmd == "ui":
         env = sync()
         run(uv(), "run", "--locked", "dagster", "dev", *rest, env=env)
+    elif cmd == "bench":
+        env = sync()
+        run(uv(), "run", "--locked", "python", "-m", "bench.run", *rest, env=env)
     elif cmd == "lint":
         env = sync()
         run(uv(), "run", "--locked", "ruff", "check", ".", env=env)
