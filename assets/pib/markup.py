@@ -33,8 +33,18 @@ class BadNumber(ValueError):
 
 
 def soup_of(markup: bytes | str) -> BeautifulSoup:
-    """Parse with lxml (libxml2 builds the tree iteratively: no recursion on nesting depth)."""
-    return BeautifulSoup(markup, "lxml")
+    """Parse with lxml (libxml2 builds the tree iteratively: no recursion on nesting depth).
+
+    Bytes are decoded as the page declares (PIB serves UTF-8). A declaration lxml refuses (an
+    encoding name with control characters, an unknown codec) raises ``ValueError`` /
+    ``LookupError`` inside bs4; the page is then read as UTF-8 with replacement characters.
+    """
+    try:
+        return BeautifulSoup(markup, "lxml")
+    except (ValueError, LookupError):
+        if not isinstance(markup, bytes):
+            raise
+        return BeautifulSoup(markup.decode("utf-8", "replace"), "lxml")
 
 
 def unescape_leftovers(text: str) -> str:

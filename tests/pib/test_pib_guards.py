@@ -504,3 +504,13 @@ def test_typed_errors_survive_pickling_with_their_fields():
     assert (back.stated, back.parsed, back.heading, back.url) == (52, 3, "Coal", URL)
     rel = pickle.loads(pickle.dumps(ReleaseTruncated(7, "u", "[id$=ReleaseId]", "cut")))
     assert (rel.prid, rel.element, str(rel)) == (7, "[id$=ReleaseId]", "[pib] PRID 7: cut (url=u)")
+
+
+def test_a_mangled_charset_declaration_is_read_as_utf8():
+    # found by bench/fuzz_parsers.py: lxml refuses an encoding name with control characters
+    url, body = _release(2194105)
+    bad = body.replace(b'<meta charset="utf-8" />', b'<meta charset="u\xce\x17b=%2C" />')
+    assert bad != body
+    assert parse_release(bad, url, 2194105).prid == 2194105
+    page = REAL.encode().replace(b"<head>", b'<head><meta charset="\x01x" />')
+    assert _prids(page.decode()) == EXPECTED and parse_listing(page, URL, DAY).items
