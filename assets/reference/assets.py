@@ -12,6 +12,7 @@ from assets.reference.parse import (
     load_minerals_csv,
     parse_countries,
     parse_hs_reference,
+    parse_quantity_units,
     validate_hs_map,
 )
 from assets.reference.policy import COMTRADE_REF_POLICY, fetch_reference_files
@@ -104,20 +105,22 @@ def _fetch_refs(http: HttpSources, keys: list[str]) -> tuple[dict[str, Fetched],
     pool="warehouse",
     deps=[dim_mineral],
     description="HS6 code x HS edition -> critical mineral, stage and specificity, from "
-    "warehouse/reference/hs_mineral_map.csv, validated against UN Comtrade's H5 (HS 2017) and "
-    "H6 (HS 2022) reference lists fetched through the HTTP client.",
+    "warehouse/reference/hs_mineral_map.csv, validated against UN Comtrade's full H5 (HS 2017, "
+    "5,388 six-digit codes) and H6 (HS 2022, 5,613) reference lists and its quantity units, "
+    "fetched through the HTTP client.",
 )
 def dim_hs_code(
     context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    files, stats = _fetch_refs(http, ["H5", "H6"])
+    files, stats = _fetch_refs(http, ["H5", "H6", "qty_units"])
     refs = {}
     for edition in ("H5", "H6"):
         f = files[edition]
         refs[edition] = parse_hs_reference(f.content, edition, f.url)
+    units = parse_quantity_units(files["qty_units"].content, files["qty_units"].url)
     mapping = load_hs_map_csv(HS_MAP_CSV)
     minerals = load_minerals_csv(MINERALS_CSV)
-    found, problems = validate_hs_map(mapping, refs, minerals)
+    found, problems = validate_hs_map(mapping, refs, minerals, units)
     validated = _with_validation_flag(mapping, found)
     parts = []
     for edition in ("H5", "H6"):
@@ -134,15 +137,14 @@ def dim_hs_code(
     df = pl.concat(parts)
     res = warehouse.store().replace_partition("dim_hs_code", df, run_id=context.run.run_id)
     if problems:
-        context.log.error(
-            f"{len(problems)} HS codes are absent from their edition: {problems[:10]}"
-        )
+        context.log.error(f"{len(problems)} problems in the HS code map: {problems[:10]}")
     return dg.MaterializeResult(
         metadata={
             "rows": res.inserted,
             "validated_rows": int(df["validated"].sum()),
             "invalid_codes": dg.MetadataValue.json([str(p) for p in problems]),
             "minerals_covered": df["mineral_id"].n_unique(),
+            "reference_hs6_codes": dg.MetadataValue.json({e: refs[e].height for e in ("H5", "H6")}),
             "codes_by_edition": dg.MetadataValue.json(
                 {e: int(n) for e, n in df.group_by("hs_edition").len().iter_rows()}
             ),
@@ -156,8 +158,9 @@ def dim_hs_code(
     group_name="reference",
     kinds={"duckdb", "polars"},
     pool="warehouse",
-    description="UN Comtrade reporter and partner areas (Reporters.json, partnerAreas.json): "
-    "Comtrade area code, ISO3, name. India is 699 and World is 0; these are not ISO numeric codes.",
+    description="UN Comtrade reporter and partner areas (the full Reporters.json and "
+    "partnerAreas.json lists): Comtrade area code, ISO codes where Comtrade gives them, name, "
+    "group flag, validity dates. India is 699 and World is 0; these are not ISO numeric codes.",
 )
 def dim_country(
     context: dg.AssetExecutionContext, http: HttpSources, warehouse: Warehouse
@@ -174,6 +177,7 @@ def dim_country(
             "rows": res.inserted,
             "reporters": int(df["is_reporter"].sum()),
             "partners": int(df["is_partner"].sum()),
+            "groups": int(df["is_group"].sum()),
             **stats,
             "preview": dg.MetadataValue.md(preview_md(df.drop(pl.selectors.starts_with("_")))),
         }

@@ -6,7 +6,8 @@ Inputs:
 * ``warehouse/reference/hs_mineral_map.csv`` -- mineral -> HS6 x edition (shared/research/trade.md
   section 3.3);
 * Comtrade reference files ``H5.json`` / ``H6.json`` (HS2017 / HS2022 commodity lists),
-  ``Reporters.json`` and ``partnerAreas.json`` (area codes; *not* ISO numeric: India 699, World 0).
+  ``Reporters.json`` and ``partnerAreas.json`` (area codes; *not* ISO numeric: India 699, World 0)
+  and ``QuantityUnits.json`` (the units named by the HS lists' ``standardUnitAbbr``).
 
 Every frame leaving this module is validated with a dataframely schema. Anything malformed raises
 :class:`ReferenceDataError`, whose message starts with the file name and names the record/line and
@@ -128,6 +129,18 @@ class CountrySchema(_Positioned):
     @dy.rule()
     def reporter_or_partner(cls) -> pl.Expr:
         return pl.col("is_reporter") | pl.col("is_partner")
+
+
+class QuantityUnitSchema(_Positioned):
+    """One Comtrade quantity unit (``QuantityUnits.json``): -1 = N/A, 8 = kg..."""
+
+    qty_code = dy.Int32(nullable=False, primary_key=True)
+    qty_abbr = dy.String(nullable=False, min_length=1)
+    description = dy.String(nullable=True)
+
+    @dy.rule()
+    def abbreviation_is_unique(cls) -> pl.Expr:
+        return pl.col("qty_abbr").is_unique()
 
 
 class MineralSchema(_Positioned):
@@ -446,6 +459,33 @@ def parse_countries(
     return _validate(CountrySchema, df, f"{reporters_url} + {partners_url}", "area code")
 
 
+# --------------------------------------------------------------------------- quantity units
+
+
+def parse_quantity_units(body: bytes, url: str = REFERENCE_URLS["qty_units"]) -> pl.DataFrame:
+    """Parse Comtrade's ``QuantityUnits.json`` into one row per unit.
+
+    Columns: qty_code (``qtyCode``; -1 is "N/A"), qty_abbr (``qtyAbbr``, e.g. "kg"),
+    description (``qtyDescription``).
+    """
+    records = _results(_load_json(body, url), url)
+    rows = []
+    for i, raw in enumerate(records):
+        rec = _Record(raw, i, url)
+        rows.append(
+            {
+                _POS: i,
+                "qty_code": rec.integer("qtyCode"),
+                "qty_abbr": rec.string("qtyAbbr"),
+                "description": rec.string("qtyDescription", required=False),
+            }
+        )
+    if not rows:
+        raise ReferenceDataError(url, "field 'results' is empty")
+    df = pl.DataFrame(rows, schema=_schema_of(QuantityUnitSchema))
+    return _validate(QuantityUnitSchema, df, url, "record")
+
+
 # --------------------------------------------------------------------------- CSV files
 
 
@@ -528,6 +568,7 @@ def validate_hs_map(
     map_df: pl.DataFrame,
     hs_ref_by_edition: Mapping[str, pl.DataFrame],
     minerals: pl.DataFrame | None = None,
+    units: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Check every mapped code against the reference list of its edition.
 
@@ -535,8 +576,9 @@ def validate_hs_map(
     its edition, with ``description`` = the official Comtrade text and ``short_description`` =
     the CSV's text. ``problems`` lists, in plain words, every code absent from its edition, codes
     that are not leaves, editions without a reference list and -- when ``minerals`` is given --
-    unknown mineral ids and minerals without any code in an edition. An empty list means the map
-    is consistent; the asset check blocks otherwise.
+    unknown mineral ids and minerals without any code in an edition, and -- when ``units`` (from
+    :func:`parse_quantity_units`) is given -- standard units that are not Comtrade quantity units.
+    An empty list means the map is consistent; the asset check blocks otherwise.
     """
     problems: list[str] = []
     label = "hs_mineral_map.csv"
@@ -589,6 +631,16 @@ def validate_hs_map(
         "standard_unit",
     ).sort("mineral_id", "hs6", "edition")
     validated = _validate(HsMapValidatedSchema, validated, label, "row")
+    if units is not None:
+        known_units = set(units.get_column("qty_abbr").to_list())
+        odd = validated.filter(
+            pl.col("standard_unit").is_not_null() & ~pl.col("standard_unit").is_in(known_units)
+        )
+        for row in odd.iter_rows(named=True):
+            problems.append(
+                f"{label}: {row['hs6']} ({row['mineral_id']}, {row['edition']}) has standard "
+                f"unit {row['standard_unit']!r}, which is not in QuantityUnits.json"
+            )
     if minerals is not None:
         known = set(minerals.get_column("mineral_id").to_list())
         for unknown in sorted(set(map_df.get_column("mineral_id").to_list()) - known):

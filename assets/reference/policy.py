@@ -1,8 +1,10 @@
 """How the Comtrade reference files are fetched: the source policy and the exact URLs.
 
 The reference lists are static Azure blobs on ``comtradeapi.un.org`` (no key, cached for about a
-week; see shared/research/trade.md section 1.8). The same URLs are recorded in the bundled
-snapshot ``snapshot/comtrade_ref/`` by ``tools/snapshots/build_comtrade_reference.py``.
+week; see shared/research/trade.md section 1.8): the HS 2017 and HS 2022 commodity lists
+(``H5.json``, ``H6.json``), the reporter and partner areas and the quantity units. The same URLs are
+recorded in the bundled snapshot ``snapshot/comtrade_ref/`` by
+``tools/snapshots/build_comtrade_reference.py``, from the full official lists.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ REFERENCE_URLS: dict[str, str] = {
     "H6": REFERENCE_BASE_URL + "H6.json",
     "reporters": REFERENCE_BASE_URL + "Reporters.json",
     "partners": REFERENCE_BASE_URL + "partnerAreas.json",
+    "qty_units": REFERENCE_BASE_URL + "QuantityUnits.json",
 }
 
 #: HS editions the warehouse maps (H5 = HS2017, H6 = HS2022).

@@ -22,15 +22,15 @@ from assets.events.catalogue import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-AREAS = REPO / "tools" / "snapshots" / "comtrade_ref_src" / "areas.psv"
+AREAS = REPO / "tools" / "snapshots" / "comtrade_ref_src"  # Comtrade's area lists (CSV)
 RESEARCH = REPO.parent / "shared" / "research"
 
 
 def _areas() -> set[int]:
     codes = set()
-    for line in AREAS.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            codes.add(int(line.split("|")[1]))
+    for name in ("reporter_areas.csv", "partner_areas.csv"):
+        lines = (AREAS / name).read_text(encoding="utf-8").splitlines()[1:]
+        codes |= {int(line.split(",", 1)[0]) for line in lines if line}
     return codes
 
 

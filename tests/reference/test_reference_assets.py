@@ -98,3 +98,41 @@ def test_a_code_absent_from_its_edition_fails_the_blocking_check(tmp_path, monke
     assert ref.dim_hs_code_codes_exist_in_edition.check_specs_by_output_name
     spec = next(iter(ref.dim_hs_code_codes_exist_in_edition.check_specs))
     assert spec.blocking
+
+
+def test_breaking_a_mapped_code_fails_the_check_and_keeps_the_other_rows(tmp_path, monkeypatch):
+    """Lithium hydroxide mistyped as 282521 (not an HS 2022 code): the blocking check fails,
+    names the code, and the rest of the map still validates against the full lists."""
+    import assets.reference.assets as ref
+
+    text = (REPO / "warehouse" / "reference" / "hs_mineral_map.csv").read_text()
+    assert "lithium,282520,H6," in text
+    bad_map = tmp_path / "map.csv"
+    bad_map.write_text(text.replace("lithium,282520,H6,", "lithium,282521,H6,"))
+    monkeypatch.setattr(ref, "HS_MAP_CSV", bad_map)
+
+    result = dg.materialize(
+        [ref.dim_mineral, ref.dim_hs_code, ref.dim_hs_code_codes_exist_in_edition],
+        resources=resources(tmp_path, REPO / "snapshot"),
+        raise_on_error=False,
+    )
+    (evaluation,) = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "dim_hs_code_codes_exist_in_edition"
+    ]
+    assert not evaluation.passed
+    assert evaluation.metadata["invalid_count"].value == 1
+    assert "282521" in evaluation.metadata["invalid"].value
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE validated) FROM dim_hs_code"
+        ).fetchone()
+        official = con.execute(
+            "SELECT official_description FROM dim_hs_code WHERE hs6 = '282520' AND hs_edition = 'H5'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert rows == (334, 333)
+    assert official == ("Lithium oxide and hydroxide",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib.util
 import json
 from datetime import date
@@ -16,6 +18,7 @@ from assets.reference.parse import (
     load_minerals_csv,
     parse_countries,
     parse_hs_reference,
+    parse_quantity_units,
     validate_hs_map,
 )
 from assets.reference.policy import (
@@ -29,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = ROOT / "snapshot" / "comtrade_ref"
 MINERALS_CSV = ROOT / "warehouse" / "reference" / "critical_minerals.csv"
 MAP_CSV = ROOT / "warehouse" / "reference" / "hs_mineral_map.csv"
+SRC = ROOT / "tools" / "snapshots" / "comtrade_ref_src"
+SHARED = ROOT.parent / "shared" / "data" / "comtrade_reference"
 
 H6_ONLY = [
     "810610",
@@ -55,7 +60,7 @@ H5_ONLY = ["810600", "810720", "810730", "810790", "810920", "810930", "810990",
 def fetched() -> dict[str, Fetched]:
     with SourceClient(COMTRADE_REF_POLICY, Mode.REPLAY, snapshot_dir=SNAPSHOT) as client:
         got = fetch_reference_files(client)
-        assert client.stats.replayed == 4 and client.stats.live == 0
+        assert client.stats.replayed == 5 and client.stats.live == 0
     return got
 
 
@@ -98,6 +103,7 @@ def test_policy_and_urls():
         base + "H6.json",
         base + "Reporters.json",
         base + "partnerAreas.json",
+        base + "QuantityUnits.json",
     ]
 
 
@@ -117,13 +123,63 @@ def test_hs_files_have_the_real_shape(fetched: dict[str, Fetched]):
     rec = next(r for r in doc["results"] if r["id"] == "283691")
     assert rec == {
         "id": "283691",
-        "text": "283691 - Carbonates; lithium carbonates",
+        "text": "283691 - Carbonates; lithium carbonate",
         "parent": "2836",
         "isLeaf": "1",
-        "aggrlevel": 6,
+        "aggrLevel": 6,
         "standardUnitAbbr": "kg",
     }
-    assert len(doc["results"]) >= 300
+    heading = next(r for r in doc["results"] if r["id"] == "2504")
+    assert (heading["aggrLevel"], heading["isLeaf"], heading["parent"]) == (4, "0", "25")
+    # the full official lists: every entry, and 5,388 / 5,613 six-digit codes
+    for edition, entries, six in (("H5", 6709, 5388), ("H6", 6940, 5613)):
+        results = json.loads(fetched[edition].content)["results"]
+        assert len(results) == entries, edition
+        assert sum(r["aggrLevel"] == 6 for r in results) == six, edition
+        assert results[0]["id"] == "TOTAL" and results[0]["parent"] == "#"
+
+
+def test_area_and_unit_files_have_the_real_shape(fetched: dict[str, Fetched]):
+    reporters = json.loads(fetched["reporters"].content)["results"]
+    partners = json.loads(fetched["partners"].content)["results"]
+    assert (len(reporters), len(partners)) == (255, 310)
+    india = next(r for r in reporters if r["id"] == 699)
+    assert india == {
+        "id": 699,
+        "text": "India",
+        "reporterCode": 699,
+        "reporterDesc": "India",
+        "reporterNote": "India",
+        "reporterCodeIsoAlpha2": "IN",
+        "reporterCodeIsoAlpha3": "IND",
+        "entryEffectiveDate": "1975-01-01T00:00:00",
+        "isGroup": False,
+    }
+    world = next(r for r in partners if r["id"] == 0)
+    assert world["PartnerCodeIsoAlpha3"] == "W00" and "PartnerCodeIsoAlpha2" not in world
+    assert world["isGroup"] is True and world["entryEffectiveDate"] == "1901-01-01T00:00:00"
+    # the exact dates of the recorded real Reporters.json, and real quirks kept as served
+    serbia = next(r for r in reporters if r["id"] == 891)
+    assert serbia["entryExpiredDate"] == "2006-05-31T00:00:00"
+    assert next(r for r in reporters if r["id"] == 975)["reporterCodeIsoAlpha3"] == "R4 "
+    units = json.loads(fetched["qty_units"].content)["results"]
+    assert len(units) == 41
+    assert {"qtyCode": 8, "qtyAbbr": "kg", "qtyDescription": "Weight in kilograms"} in units
+
+
+def test_reporters_file_is_byte_identical_to_a_recorded_real_one(fetched: dict[str, Fetched]):
+    """Content-Length 80812 and Content-MD5 of a recorded real Reporters.json (comtradr fixture)."""
+    body = fetched["reporters"].content
+    assert len(body) == 80812
+    assert base64.b64encode(hashlib.md5(body).digest()).decode() == "kIdb05NEGcYvZBFDlPOPcw=="
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="shared data folder not beside the repository")
+@pytest.mark.parametrize(
+    "name", ["hs_H5.csv", "hs_H6.csv", "partner_areas.csv", "reporter_areas.csv", "qty_units.csv"]
+)
+def test_bundled_lists_are_unchanged_copies_of_the_official_lists(name: str):
+    assert (SRC / name).read_bytes() == (SHARED / name).read_bytes()
 
 
 # --------------------------------------------------------------------------- HS reference
@@ -135,14 +191,14 @@ def test_parse_hs_reference(refs: dict[str, pl.DataFrame]):
         assert df.get_column("edition").unique().to_list() == [edition]
         assert df.get_column("hs6").str.len_chars().unique().to_list() == [6]
         assert df.get_column("is_leaf").all()
-        assert df.height >= 250
+    assert (refs["H5"].height, refs["H6"].height) == (5388, 5613)
     h5 = set(refs["H5"].get_column("hs6"))
     h6 = set(refs["H6"].get_column("hs6"))
     assert not h5 & set(H6_ONLY), "HS2022-only codes leaked into H5"
     assert not h6 & set(H5_ONLY), "HS2017-only codes leaked into H6"
     assert set(H6_ONLY) <= h6 and set(H5_ONLY) <= h5
     li = refs["H6"].filter(pl.col("hs6") == "283691").row(0, named=True)
-    assert li["description"] == "Carbonates; lithium carbonates" and li["parent"] == "2836"
+    assert li["description"] == "Carbonates; lithium carbonate" and li["parent"] == "2836"
 
 
 def test_hs_reference_edition_mismatch_is_an_error(fetched: dict[str, Fetched]):
@@ -165,7 +221,10 @@ def test_countries(countries: pl.DataFrame):
         "valid_from",
         "valid_to",
     ]
-    assert countries.height >= 230
+    # every reporter and partner area: 310 partners, 255 reporters, 312 codes in all
+    assert countries.height == 312
+    assert countries.get_column("is_partner").sum() == 310
+    assert countries.get_column("is_reporter").sum() == 255
     assert countries.get_column("area_code").is_unique().all()
     by_code = {r["area_code"]: r for r in countries.iter_rows(named=True)}
 
@@ -181,13 +240,26 @@ def test_countries(countries: pl.DataFrame):
     assert world["name"] == "World" and world["is_group"] and world["iso3"] == "W00"
     assert world["is_partner"] and not world["is_reporter"]
 
-    # Comtrade codes are not ISO numeric.
-    assert by_code[842]["iso3"] == "USA" and 840 not in by_code
-    assert by_code[251]["name"] == "France" and 250 not in by_code
+    # Comtrade codes are not ISO numeric: 842 is "USA" (with Puerto Rico), 840 a partner-only
+    # area; 251 France (with Monaco), 250 Metropolitan France.
+    assert (by_code[842]["name"], by_code[842]["iso3"], by_code[842]["is_reporter"]) == (
+        "USA",
+        "USA",
+        True,
+    )
+    assert by_code[840]["name"] == "United States of America" and not by_code[840]["is_reporter"]
+    assert by_code[251]["name"] == "France" and by_code[250]["name"] == "Metropolitan France"
     assert by_code[579]["name"] == "Norway" and by_code[757]["name"] == "Switzerland"
     assert by_code[490]["iso3"] == "S19" and by_code[490]["iso2"] is None
     assert by_code[97]["is_group"] and not by_code[97]["is_partner"]
+    groups = set(countries.filter(pl.col("is_group")).get_column("area_code"))
+    assert groups == {0, 97, 490, 975}  # World, EU, Other Asia nes (as reporter), ASEAN
     assert {837, 838, 839, 899} <= by_code.keys()
+    # ISO codes where Comtrade gives them (stripped of the file's trailing spaces), else null
+    assert (by_code[899]["iso3"], by_code[899]["iso2"]) == ("_X", None)
+    assert by_code[975]["iso3"] == "R4"
+    assert countries.filter(pl.col("iso3").is_null()).height == 0
+    assert by_code[756]["name"] == "Switzerland"  # "Switzerland " in the file
     names = {by_code[c]["name"] for c in (410, 180, 156, 792, 704, 643, 826)}
     assert names == {
         "Rep. of Korea",
@@ -242,7 +314,7 @@ def test_every_mapped_code_validates_against_its_edition(
     row = validated.filter((pl.col("hs6") == "283691") & (pl.col("edition") == "H6")).row(
         0, named=True
     )
-    assert row["description"] == "Carbonates; lithium carbonates"
+    assert row["description"] == "Carbonates; lithium carbonate"
     assert row["short_description"] == "Lithium carbonate"
     assert row["standard_unit"] == "kg"
     # Mixed codes appear once per mineral; edition-specific codes only where they exist.
@@ -276,6 +348,74 @@ def test_code_in_wrong_edition_is_reported(
     assert any("810600 (bismuth) is not in the H6 reference list" in p for p in problems)
     assert any("811261 (cadmium) is not in the H5 reference list" in p for p in problems)
     assert len(problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("hs6", "edition"),
+    [
+        ("811291", "H6"),  # in public "critical mineral" code lists; exists in neither edition
+        ("282521", "H5"),  # one digit off lithium hydroxide (282520)
+        ("2825", "H6"),  # the heading, not a 6-digit code (the CSV accepts only 6 digits)
+        ("282200", "H4"),  # an edition without a reference list
+    ],
+)
+def test_breaking_one_mapped_code_is_reported(
+    hs_map: pl.DataFrame,
+    refs: dict[str, pl.DataFrame],
+    minerals: pl.DataFrame,
+    hs6: str,
+    edition: str,
+):
+    """Replace the lithium hydroxide row by a code that is not in the official list."""
+    target = (pl.col("mineral_id") == "lithium") & (pl.col("hs6") == "282520")
+    target = target & (pl.col("edition") == "H6")
+    broken = hs_map.with_columns(
+        pl.when(target).then(pl.lit(hs6)).otherwise(pl.col("hs6")).alias("hs6"),
+        pl.when(target).then(pl.lit(edition)).otherwise(pl.col("edition")).alias("edition"),
+    )
+    validated, problems = validate_hs_map(broken, refs, minerals)
+    expected = (
+        "no reference list for edition H4"
+        if edition == "H4"
+        else f"{hs6} (lithium) is not in the {edition} reference list ({edition}.json)"
+    )
+    assert [p for p in problems if expected in p], problems
+    assert validated.height == hs_map.height - 1
+    assert validated.filter((pl.col("hs6") == hs6) & (pl.col("edition") == edition)).is_empty()
+
+
+def test_quantity_units(fetched: dict[str, Fetched]):
+    units = parse_quantity_units(fetched["qty_units"].content, fetched["qty_units"].url)
+    assert units.columns == ["qty_code", "qty_abbr", "description"]
+    assert units.height == 41
+    by_code = dict(units.select("qty_code", "qty_abbr").rows())
+    assert by_code[8] == "kg" and by_code[-1] == "N/A" and by_code[5] == "u"
+    doc = json.loads(fetched["qty_units"].content)
+    doc["results"][7]["qtyCode"] = "eight"
+    with pytest.raises(ReferenceDataError, match=r"^QuantityUnits\.json: record 7 field 'qtyCode'"):
+        parse_quantity_units(json.dumps(doc).encode())
+
+
+def test_every_standard_unit_of_the_lists_is_a_quantity_unit(
+    fetched: dict[str, Fetched], refs: dict[str, pl.DataFrame]
+):
+    units = parse_quantity_units(fetched["qty_units"].content)
+    known = set(units.get_column("qty_abbr"))
+    for edition, ref in refs.items():
+        used = set(ref.get_column("standard_unit").drop_nulls())
+        assert used <= known, (edition, used - known)
+
+
+def test_unknown_standard_unit_is_reported(
+    hs_map: pl.DataFrame, refs: dict[str, pl.DataFrame], minerals: pl.DataFrame,
+    fetched: dict[str, Fetched],
+):  # fmt: skip
+    units = parse_quantity_units(fetched["qty_units"].content)
+    _, problems = validate_hs_map(hs_map, refs, minerals, units)
+    assert problems == []
+    no_kg = units.filter(pl.col("qty_abbr") != "kg")
+    _, problems = validate_hs_map(hs_map, refs, minerals, no_kg)
+    assert any("282520 (lithium, H6) has standard unit 'kg'" in p for p in problems)
 
 
 def test_missing_edition_reference_and_uncovered_mineral_are_reported(
