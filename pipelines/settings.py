@@ -13,11 +13,32 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: In a snapshot's Comtrade folder: the records that are real data (tools/snapshots/build_comtrade.py).
+REAL_RECORDS = Path("comtrade") / "real_records.json"
+
+
+def real_trade_records(snapshot_dir: Path) -> dict[str, Any] | None:
+    """The snapshot's list of real Comtrade records (``comtrade/real_records.json``: a
+    ``summary`` and ``records`` with freq, period, reporter_code, flow_code, partner_code, hs6,
+    primary_value_usd), or None when the snapshot has none. Rows with these keys and values are
+    real data, not sample data."""
+    path = Path(snapshot_dir) / REAL_RECORDS
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc["summary"], str) or not isinstance(doc["records"], list):
+            raise TypeError("'summary' must be a string and 'records' a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"[comtrade] {path}: not a real-records list ({exc})") from exc
+    return doc
 
 
 @dataclass(frozen=True)
@@ -32,10 +53,14 @@ class Settings:
     @property
     def dataset_label(self) -> str:
         if self.http_mode == "replay":
-            return (
+            label = (
                 f"offline snapshot replay ({self.snapshot_dir.name}): trade values are SAMPLE DATA, "
                 "not official statistics"
             )
+            real = real_trade_records(self.snapshot_dir)
+            if real:
+                label += f", except {real['summary']} (rows with is_sample_data = false)"
+            return label
         return f"live sources ({self.http_mode})"
 
 

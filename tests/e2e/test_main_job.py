@@ -180,7 +180,7 @@ BY_PARTNER_BY_YEAR = """
 """
 
 
-@pytest.mark.parametrize("hs6", ["283691", "284690", "282200"])  # Li2CO3, REE compounds, Co oxides
+@pytest.mark.parametrize("hs6", ["283691", "284690", "282200", "282520"])  # + LiOH (real China)
 def test_imports_by_partner_by_year_match_the_snapshot_exactly(reader, hs6):
     expected = EXPECTED_TRADE["imports_by_code"][hs6]["primary_value_usd"]
     got: dict[str, dict[str, float]] = {}
@@ -209,15 +209,87 @@ def test_every_traded_code_is_mapped_and_labelled_sample(reader):
                SELECT 1 FROM dim_hs_code d WHERE d.hs6 = f.hs6 AND d.hs_edition = f.hs_edition)"""
     ).fetchone()[0]
     assert unmapped == 0
-    assert reader.execute("SELECT bool_and(is_sample_data) FROM fact_trade_flow").fetchone()[0]
+    # sample data, except the real records (test_real_comtrade_records_load_as_real_data)
+    not_sample = reader.execute(
+        "SELECT DISTINCT hs6, flow_code, freq FROM fact_trade_flow WHERE NOT is_sample_data"
+    ).fetchall()
+    assert not_sample == [("282520", "M", "A")]
     label = reader.execute("SELECT value FROM dataset_info WHERE key = 'dataset_label'").fetchone()[
         0
     ]
     assert "SAMPLE DATA" in label
+    assert "12 real UN Comtrade records" in label and "HS 282520" in label
     counts = dict(
         reader.execute("SELECT freq, count(*) FROM fact_trade_flow GROUP BY 1").fetchall()
     )
     assert counts == {f: EXPECTED_TRADE["row_counts"][f]["partner_rows"] for f in ("A", "M")}
+
+
+REAL_CSV = REPO / "tools" / "snapshots" / "comtrade_real_src" / "india_imports_2504_2822_282520.csv"
+
+
+def test_real_comtrade_records_load_as_real_data(reader):
+    """The real records of the bundled snapshot (India's 282520 imports from World and China,
+    2019-2024) are in the fact tables with their real values and is_sample_data false; they are
+    the only rows that are not sample data. The file's 4-digit aggregates are never loaded."""
+    import csv
+
+    with REAL_CSV.open(encoding="utf-8", newline="") as fh:
+        real = list(csv.DictReader(fh))
+    assert len(real) == 36
+    cols = (
+        "hs_edition, primary_value_usd, cif_value_usd, fob_value_usd, net_weight_kg, qty, "
+        "qty_unit, is_reported, is_aggregate, is_qty_estimated, legacy_estimation_flag, "
+        "ref_month, is_sample_data"
+    )
+    loaded = 0
+    for r in real:
+        if r["aggrLevel"] != "6":
+            continue
+        table = "fact_trade_world_total" if r["partnerCode"] == "0" else "fact_trade_flow"
+        rows = reader.execute(
+            f"SELECT {cols} FROM {table} WHERE freq = 'A' AND period = ? AND reporter_code = ? "
+            "AND flow_code = ? AND partner_code = ? AND hs6 = ?",
+            [
+                r["period"],
+                int(r["reporterCode"]),
+                r["flowCode"],
+                int(r["partnerCode"]),
+                r["cmdCode"],
+            ],
+        ).fetchall()
+
+        def num(text: str) -> float | None:
+            return None if text == "" else float(text)
+
+        assert rows == [
+            (
+                r["classificationCode"],
+                float(r["primaryValue"]),
+                num(r["cifvalue"]),
+                num(r["fobvalue"]),  # 0 in the H5 years, null in the H6 years
+                num(r["netWgt"]),
+                num(r["qty"]),
+                r["qtyUnitAbbr"],
+                r["isReported"] == "True",
+                r["isAggregate"] == "True",
+                r["isQtyEstimated"] == "True",
+                int(r["legacyEstimationFlag"]),
+                None,  # refMonth 52 marks annual data; no month
+                False,
+            )
+        ], (table, r["period"], r["partnerCode"])
+        loaded += 1
+    assert loaded == 12
+    not_sample = reader.execute(
+        "SELECT (SELECT count(*) FROM fact_trade_flow WHERE NOT is_sample_data), "
+        "(SELECT count(*) FROM fact_trade_world_total WHERE NOT is_sample_data)"
+    ).fetchone()
+    assert not_sample == (6, 6)
+    aggregates = reader.execute(
+        "SELECT count(*) FROM fact_trade_flow WHERE length(hs6) <> 6 OR hs6 IN ('2504', '2822')"
+    ).fetchone()[0]
+    assert aggregates == 0
 
 
 def test_no_call_was_left_at_the_row_cap(reader):

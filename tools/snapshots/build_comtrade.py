@@ -1,8 +1,14 @@
 """Build the bundled UN Comtrade snapshot (``snapshot/comtrade/``) deterministically.
 
-SAMPLE DATA, NOT REAL STATISTICS. The trade figures generated here are plausible in shape (who
-supplies India with what, rough magnitudes and unit values) but invented and seeded; the
-warehouse labels them as sample data.
+SAMPLE DATA, NOT REAL STATISTICS, except 12 real records. The trade figures generated here are
+plausible in shape (who supplies India with what, rough magnitudes and unit values) but invented
+and seeded; the warehouse labels them as sample data. The exceptions are the real UN Comtrade
+records of ``comtrade_real_src/`` (:mod:`comtrade_real`) that the asset's calls ask for: India's
+annual imports of lithium oxide and hydroxide (282520) from World and China, 2019-2024. They
+replace the sample records with the same key, exactly as served (47 fields, real quirks), and
+are listed in ``snapshot/comtrade/real_records.json`` so the warehouse can mark them
+``is_sample_data = false`` (:func:`apply_real_records`; the other real records are 4-digit
+aggregates that no HS6 call asks for).
 
 What it does:
 
@@ -60,12 +66,17 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+for _p in (ROOT, HERE):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
+
+from comtrade_real import REAL_CSV, grain, load_real_records  # noqa: E402
 
 from assets.comtrade.client import ComtradeClient, FetchResult  # noqa: E402
 from assets.comtrade.editions import edition_for_period, periods_by_edition  # noqa: E402
@@ -77,6 +88,8 @@ from pipelines.snapshot import Exchange  # noqa: E402
 
 SNAPSHOT_DIR = ROOT / "snapshot" / "comtrade"
 EXPECTED_PATH = ROOT / "tools" / "snapshots" / "comtrade_expected.json"
+#: Written beside the exchanges: the real records in the snapshot (read by the warehouse label).
+REAL_RECORDS_FILE = "real_records.json"
 HS_MAP_CSV = ROOT / "warehouse" / "reference" / "hs_mineral_map.csv"
 TRADE_MD = Path("/work/shared/research/trade.md")
 
@@ -87,7 +100,7 @@ MONTHLY_PERIODS = [f"{y}{m:02d}" for y in (2024, 2025) for m in range(1, 13)][:2
 UNPUBLISHED_PERIODS = {"202510"}  # the most recent month: answered with count 0
 # Years with a volume/price factor: the annual periods plus 2025 (monthly data only).
 FACTOR_YEARS = [*ANNUAL_PERIODS, "2025"]
-EXPECTED_CODES = ("283691", "284690", "282200")
+EXPECTED_CODES = ("283691", "284690", "282200", "282520")
 
 # Comtrade area code -> (ISO3 as served in partnerISO, partnerDesc). Comtrade codes are not
 # ISO numeric (USA 842, France 251, Switzerland 757, Other Asia nes 490).
@@ -614,6 +627,130 @@ def generate_records(codes: Iterable[Code]) -> list[dict[str, Any]]:
     return db
 
 
+# --------------------------------------------------------------------------- real records
+
+
+def _asked(rec: dict[str, Any], by_edition: dict[str, list[str]]) -> bool:
+    """Whether one of the asset's calls asks for this record's key (annual, India, HS6 code of
+    the period's edition, the classic slice)."""
+    return (
+        rec["freqCode"] == "A"
+        and rec["period"] in ANNUAL_PERIODS
+        and rec["reporterCode"] == 699
+        and rec["flowCode"] in ("M", "X")
+        and rec["classificationCode"] == edition_for_period(rec["period"])
+        and rec["cmdCode"] in by_edition.get(rec["classificationCode"], ())
+        and (rec["partner2Code"], rec["motCode"], rec["customsCode"]) == (0, 0, "C00")
+    )
+
+
+def _fill(sample: list[float], target: float) -> list[float]:
+    """Scale ``sample`` (values of the sample partners) to add up to ``target``, in decimal
+    arithmetic with 3 decimals (Comtrade's precision): the real partners plus these equal the
+    real World figure to the thousandth (float sums then agree to ~1e-9 USD)."""
+    dec = [Decimal(repr(v)) for v in sample]
+    goal = Decimal(repr(target)).quantize(Decimal("0.001"))
+    total = sum(dec)
+    out = [(v * goal / total).quantize(Decimal("0.001")) for v in dec[:-1]]
+    last = goal - sum(out)
+    if last <= 0:
+        raise SystemExit(f"cannot fill {target} from {sample}")
+    return [float(v) for v in (*out, last)]
+
+
+def _dsub(total: float, parts: list[float]) -> float:
+    """``total - sum(parts)`` in decimal arithmetic (the values have 3 decimals)."""
+    return float(Decimal(repr(total)) - sum(Decimal(repr(v)) for v in parts))
+
+
+def apply_real_records(
+    db: list[dict[str, Any]], codes: Iterable[Code], real: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Put the real records that the asset's calls ask for into the sample database.
+
+    Each real record replaces the sample record with its key (or is added), byte for byte as
+    served. Per series (period, flow, code) the World record must be real; the sample partners
+    that stay are rescaled (value, CIF/FOB, weight, quantity) so that the partners still add up
+    to the real World figure. Returns the real records placed, in database order.
+    """
+    by_edition = codes_by_edition(codes)
+    placed = [r for r in real if _asked(r, by_edition)]
+    series: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in placed:
+        series[grain(r)[:4] + (r["cmdCode"],)][r["partnerCode"]] = r
+    for key, reals in series.items():
+        if 0 not in reals:
+            raise SystemExit(f"real records for {key} come without their World record")
+        in_series = [i for i, r in enumerate(db) if grain(r)[:4] + (r["cmdCode"],) == key]
+        if not in_series:
+            raise SystemExit(f"no sample series {key} to put the real records in")
+        by_partner = {db[i]["partnerCode"]: i for i in in_series}
+        for partner, rec in sorted(reals.items()):
+            if partner in by_partner:
+                db[by_partner[partner]] = dict(rec)
+            else:
+                at = max(i for p, i in by_partner.items() if p < partner) + 1
+                db.insert(at, dict(rec))
+                by_partner = {p: (i + 1 if i >= at else i) for p, i in by_partner.items()}
+                by_partner[partner] = at
+        world = reals[0]
+        fixed = [r for p, r in reals.items() if p != 0]
+        others = [db[i] for p, i in sorted(by_partner.items()) if p not in reals]
+        if not others:
+            raise SystemExit(f"{key}: no sample partner left to fill World - real partners")
+        value_col = "cifvalue" if key[3] == "M" else "fobvalue"
+        values = _fill(
+            [o["primaryValue"] for o in others],
+            _dsub(world["primaryValue"], [r["primaryValue"] for r in fixed]),
+        )
+        kg_known = world["netWgt"] is not None and all(r["netWgt"] is not None for r in fixed)
+        kg_target = _dsub(world["netWgt"], [r["netWgt"] for r in fixed]) if kg_known else 0.0
+        weights = (
+            _fill([o["netWgt"] for o in others], kg_target)
+            if kg_target > 0 and all(o["netWgt"] for o in others)
+            else [o["netWgt"] for o in others]
+        )
+        for o, value, kg in zip(others, values, weights, strict=True):
+            o["primaryValue"] = value
+            o[value_col] = value
+            if o["netWgt"] is not None:
+                o.update(netWgt=kg, qty=kg, altQty=kg)
+    return placed
+
+
+def real_registry(placed: list[dict[str, Any]]) -> dict[str, Any]:
+    """``snapshot/comtrade/real_records.json``: which records of the snapshot are real."""
+    codes = sorted({r["cmdCode"] for r in placed})
+    partners = sorted({(r["partnerCode"], r["partnerDesc"]) for r in placed})
+    years = sorted({r["period"] for r in placed})
+    flows = sorted({r["flowDesc"].lower() + "s" for r in placed})
+    return {
+        "description": "Records of this snapshot that are REAL UN Comtrade data (every other "
+        "record is sample data). The warehouse marks their rows is_sample_data = false and the "
+        "dataset label names them. Written by tools/snapshots/build_comtrade.py.",
+        "source": "tools/snapshots/comtrade_real_src/india_imports_2504_2822_282520.csv: "
+        "UN Comtrade v1 final data, all 47 fields as the API returns them, exported by a public "
+        "analysis project (see PROVENANCE.md there)",
+        "summary": f"{len(placed)} real UN Comtrade records: India's annual {', '.join(flows)} "
+        f"of HS {', '.join(codes)} from "
+        f"{' and '.join(f'{name} ({code})' for code, name in partners)}, "
+        f"{years[0]}-{years[-1]}",
+        "records": [
+            {
+                "freq": r["freqCode"],
+                "period": r["period"],
+                "reporter_code": r["reporterCode"],
+                "flow_code": r["flowCode"],
+                "partner_code": r["partnerCode"],
+                "hs6": r["cmdCode"],
+                "hs_edition": r["classificationCode"],
+                "primary_value_usd": r["primaryValue"],
+            }
+            for r in sorted(placed, key=lambda r: (grain(r), r["partnerCode"]))
+        ],
+    }
+
+
 def _recase(rec: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
     return {renames.get(k, k): v for k, v in rec.items()}
 
@@ -792,8 +929,22 @@ def _chunk_of(results: dict[str, FetchResult], freq: str, period: str, hs6: str)
     raise SystemExit(f"no recorded call asks {freq} {period} {hs6}")
 
 
+def _real_lines(results: dict[str, FetchResult], registry: dict[str, Any]) -> str:
+    lines = []
+    for r in registry["records"]:
+        chunk = _chunk_of(results, r["freq"], r["period"], r["hs6"])
+        lines.append(
+            f"| {r['period']} | {r['hs_edition']} | {r['flow_code']} | {r['hs6']} | "
+            f"{r['partner_code']} | {r['primary_value_usd']:,.3f} | {chunk} |"
+        )
+    return "\n".join(lines)
+
+
 def write_readme(
-    snapshot_dir: Path, results: dict[str, FetchResult], groups: list[FetchGroup]
+    snapshot_dir: Path,
+    results: dict[str, FetchResult],
+    groups: list[FetchGroup],
+    registry: dict[str, Any],
 ) -> None:
     index = (snapshot_dir / "exchanges.jsonl").read_text(encoding="utf-8").splitlines()
     statuses = defaultdict(int)
@@ -812,12 +963,14 @@ def write_readme(
     co_2021 = _chunk_of(results, "A", "2021", "282200")
     unpublished = ", ".join(sorted(UNPUBLISHED_PERIODS))
     text = (
-        f"""# Bundled UN Comtrade snapshot (SAMPLE DATA)
+        f"""# Bundled UN Comtrade snapshot (SAMPLE DATA, with {len(registry["records"])} real records)
 
-**The trade figures in this snapshot are sample data, not real statistics.** They were generated
-by `tools/snapshots/build_comtrade.py` (seeded, deterministic) in the real Comtrade response
-format (envelope `{{"elapsedTime","count","data","error"}}`, 47-field final-data records) and
-recorded through the real planner and client (`assets/comtrade/client.py`) in record mode.
+**The trade figures in this snapshot are sample data, not real statistics**, except the
+{len(registry["records"])} real records listed in `real_records.json` (see "Real records" below). The
+sample figures were generated by `tools/snapshots/build_comtrade.py` (seeded, deterministic) in
+the real Comtrade response format (envelope `{{"elapsedTime","count","data","error"}}`, 47-field
+final-data records) and recorded through the real planner and client
+(`assets/comtrade/client.py`) in record mode.
 Rebuild with `.venv/bin/python tools/snapshots/build_comtrade.py`.
 
 Format: see `pipelines/snapshot.py` (`exchanges.jsonl` + `bodies/<sha256>.json`).
@@ -861,6 +1014,28 @@ Quirks carried:
   codes {co_2021});
 * a few records with `isQtyEstimated`/`isNetWgtEstimated` true.
 
+## Real records
+
+{registry["summary"]}. All 47 fields exactly as the API returns them (source:
+`tools/snapshots/comtrade_real_src/`, provenance there). They replace the sample
+records with the same key in the answers of the annual calls that ask for 282520, so each of
+those answers holds real records for the real keys and sample records for everything else
+(`count` is still the number of records). Real quirks kept: `classificationCode` H5 for
+2019-2021 and H6 for 2022-2024, `fobvalue` 0 (H5 years) vs null (H6 years), World rows with
+`isReported` false and `isAggregate` true, `refMonth` 52, `period` a string, `qtyUnitCode` 8 (kg).
+The sample partners of the same series (282520 imports from partners other than China) are
+rescaled so that the partners still add up to the real World figure (to the thousandth of a
+dollar, the precision of the real values); they stay sample data. The monthly 282520 series and 282520 exports stay sample data too.
+
+`real_records.json` lists the keys and values of the real records; the warehouse marks their
+rows `is_sample_data = false` and the dataset label names them. The real file's other 24 records
+(HS 2504 and 2822, 4-digit headings with `aggrLevel` 4) are aggregates that no HS6 call asks
+for, so no answer holds them; they are fixtures of the normaliser's tests.
+
+| period | edition | flow | hs6 | partner | primaryValue (USD) | call (codes) |
+|---|---|---|---|---|---|---|
+{_real_lines(results, registry)}
+
 ## Sample series (invented, shaped for the November 2025 events)
 
 * lithium carbonate (283691) imports: volume keeps rising through 2024-2025 while the unit
@@ -890,9 +1065,16 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
     codes = load_codes()
     groups = fetch_groups(codes)
     db = generate_records(codes)
+    placed = apply_real_records(db, codes, load_real_records(REAL_CSV))
     results = record(snapshot_dir, codes, db)
+    registry = real_registry(placed)
+    (snapshot_dir / REAL_RECORDS_FILE).write_text(
+        json.dumps(registry, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     expected = {
-        "description": "SAMPLE DATA, not real statistics: India (699) annual imports (flow M) "
+        "description": "SAMPLE DATA, not real statistics, except the real records listed in "
+        "snapshot/comtrade/real_records.json (282520 from World and China: real; its other "
+        "partners: sample, scaled to the real World total): India (699) annual imports (flow M) "
         "from each partner (partner rows only; World listed separately), as bundled in "
         "snapshot/comtrade by tools/snapshots/build_comtrade.py. Values in USD, weights in kg; "
         "keys: code -> year -> Comtrade partner code.",
@@ -923,7 +1105,7 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
         },
     }
     expected_path.write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
-    write_readme(snapshot_dir, results, groups)
+    write_readme(snapshot_dir, results, groups, registry)
     replay_check(snapshot_dir, codes, expected)
     return expected
 
