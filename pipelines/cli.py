@@ -49,6 +49,7 @@ def main_job_steps(manifest_path: Path = MANIFEST) -> list[Step]:
         ("pib_job", "pib_days"),  # releases and their policy events
         ("trade_annual_job", "trade_annual"),
         ("trade_monthly_job", "trade_monthly"),
+        ("tradestat_job", "tradestat_monthly"),  # India's own HS8 statistics (TradeStat)
     ):
         rng = manifest.get(key)
         if rng:

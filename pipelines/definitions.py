@@ -15,12 +15,18 @@ from assets.pib.assets import pib_assets, pib_checks
 from assets.publish import build_publish_asset
 from assets.reference.assets import reference_assets, reference_checks
 from assets.report.assets import analyst_report
+from assets.tradestat.assets import (
+    build_tradestat_refresh,
+    tradestat_assets,
+    tradestat_checks,
+    tradestat_hs8_monthly,
+)
 from pipelines.resources import build_resources
 from pipelines.schedules import build_pib_nightly, build_trade_refresh
 
 reader_snapshot = build_publish_asset(
     [*reference_assets, *pib_assets, *trade_assets, policy_event, event_catalogue]
-    + [*mart_assets, analyst_report]
+    + [*tradestat_assets, *mart_assets, analyst_report]
 )
 
 reference_job = dg.define_asset_job(
@@ -45,6 +51,12 @@ trade_monthly_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(trade_flow_monthly),
     description="Comtrade monthly trade flows for a range of months (one run per range).",
 )
+tradestat_job = dg.define_asset_job(
+    "tradestat_job",
+    selection=dg.AssetSelection.assets(tradestat_hs8_monthly),
+    description="India's own HS8 trade by partner from TradeStat, for a range of months (one run "
+    "per range; a fiscal year is April to March).",
+)
 events_job = dg.define_asset_job(
     "events_job",
     selection=dg.AssetSelection.assets(policy_event),
@@ -61,7 +73,7 @@ refresh_job = dg.define_asset_job(
     | dg.AssetSelection.assets(reader_snapshot),
     description="Recreate the marts and the HTML report, then republish the analyst reader file.",
 )
-load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job, events_job]
+load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job, tradestat_job, events_job]
 
 
 @dg.run_status_sensor(
@@ -81,16 +93,18 @@ defs = dg.Definitions(
         *reference_assets,
         *pib_assets,
         *trade_assets,
+        *tradestat_assets,
         *events_assets,
         *mart_assets,
         analyst_report,
         reader_snapshot,
     ],
-    asset_checks=[*reference_checks, *pib_checks, *trade_checks, *events_checks],
+    asset_checks=[*reference_checks, *pib_checks, *trade_checks, *tradestat_checks, *events_checks],
     jobs=[*load_jobs, evaluation_job, refresh_job],
     schedules=[
         build_pib_nightly(pib_job),
         *build_trade_refresh(trade_annual_job, trade_monthly_job, refresh_ranges),
+        build_tradestat_refresh(tradestat_job),
     ],
     sensors=[refresh_after_load],
     resources=build_resources(),
