@@ -107,17 +107,17 @@ def _may_reach_ratio(a: _TitleKey, b: _TitleKey) -> bool:
     """False only when ``SequenceMatcher(None, a.text, b.text).ratio() < TITLE_RATIO`` for sure.
 
     ratio = 2M / T, with M the characters in SequenceMatcher's matching blocks and
-    T = la + lb. Three upper bounds on M, cheapest first:
+    T = la + lb. Three upper bounds, cheapest first:
 
     (a) M <= min(la, lb);
-    (b) trigrams: the blocks are common substrings, so a trigram of ``a`` lying inside one block
+    (b) M <= the characters the two titles share, counted with multiplicity (difflib's own
+        ``quick_ratio`` bound);
+    (c) trigrams: the blocks are common substrings, so a trigram of ``a`` lying inside one block
         also occurs in ``b``. An unmatched character of ``a`` breaks at most 3 trigram
         occurrences, a gap of unmatched characters of ``b`` between two blocks at most 2, so
         with d = T - 2M unmatched characters, |trigrams(a) & trigrams(b)| >= |trigrams(a)| - 3d
         (and the same from ``b``'s side); ratio >= 0.9 means d <= 0.1 T (rounded up by one
-        here, so float rounding can never drop a link);
-    (c) M <= the characters the two titles share, counted with multiplicity (difflib's own
-        ``quick_ratio`` bound).
+        here, so float rounding can never drop a link).
     """
     la, lb = len(a.text), len(b.text)
     total = la + lb
@@ -125,12 +125,12 @@ def _may_reach_ratio(a: _TitleKey, b: _TitleKey) -> bool:
         return True
     if 2.0 * min(la, lb) / total < TITLE_RATIO:
         return False
-    d_max = int((1.0 - TITLE_RATIO) * total) + 1
-    if len(a.grams & b.grams) < max(len(a.grams), len(b.grams)) - 3 * d_max:
-        return False
     small, large = (a.chars, b.chars) if len(a.chars) <= len(b.chars) else (b.chars, a.chars)
     shared = sum(min(n, large.get(c, 0)) for c, n in small.items())
-    return 2.0 * shared / total >= TITLE_RATIO
+    if 2.0 * shared / total < TITLE_RATIO:
+        return False
+    d_max = int((1.0 - TITLE_RATIO) * total) + 1
+    return len(a.grams & b.grams) >= max(len(a.grams), len(b.grams)) - 3 * d_max
 
 
 def _candidate_pairs(tagged: Sequence[TaggedRelease]) -> Iterator[tuple[int, int]]:
