@@ -3,7 +3,7 @@
 Base warehouse (built once, cached in ``.cache/bench/marts_<rows>_<key>.duckdb``):
 
 * the project's migrations and real dimensions: ``reference_job`` on the bundled snapshot;
-* one PIB day (``pib_job`` for 2025-11-25) with its policy events;
+* one PIB day (``pib_job`` for 2025-11-25) with its policy events (not with ``--quick``);
 * ``fact_trade_flow`` with ``n`` rows (default 10,000,000) made by DuckDB SQL (no Python loop):
   India x every partner of ``dim_country`` x both flows x every validated HS code of the
   period's edition (H5 up to 2021, H6 from 2022) x annual and monthly periods from 2017, sampled
@@ -179,11 +179,11 @@ GROUP BY t, c
 """
 
 
-def _cache_key(n: int, events: int) -> str:
+def _cache_key(n: int, events: int, quick: bool) -> str:
     h = hashlib.sha256(GENERATOR_VERSION.encode())
     for f in sorted((ROOT / "warehouse" / "migrations").glob("*.sql")):
         h.update(f.name.encode() + f.read_bytes())
-    return f"marts_{n}_{events}_{h.hexdigest()[:12]}"
+    return f"marts_{n}_{events}{'_quick' if quick else ''}_{h.hexdigest()[:12]}"
 
 
 def _settings_env(work: Path, writer: Path) -> dict[str, str]:
@@ -237,12 +237,13 @@ def _fill_event_columns(con) -> None:
             con.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE _run_id = 'bench'")
 
 
-def _build(n: int, out: Path, events: int) -> None:
+def _build(n: int, out: Path, events: int, quick: bool) -> None:
     """Child: build the base warehouse at ``out`` (the env points the settings at it)."""
     import duckdb
 
     _execute("reference_job")
-    _execute("pib_job", BASE_PIB_DAY)
+    if not quick:  # a quick base saves the run: the timed PIB day is then the only one
+        _execute("pib_job", BASE_PIB_DAY)
     con = duckdb.connect(str(out))
     try:
         per_year = con.execute(
@@ -339,22 +340,25 @@ def _run(work: Path, warmup: bool, repeat: int) -> None:
 # --------------------------------------------------------------------------- parent
 
 
-def base_warehouse(n: int, events: int) -> tuple[Path, dict]:
+def base_warehouse(n: int, events: int, quick: bool = False) -> tuple[Path, dict]:
     """The cached base warehouse for ``n`` fact rows (built when missing)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    key = _cache_key(n, events)
+    key = _cache_key(n, events, quick)
     path, info_path = CACHE / f"{key}.duckdb", CACHE / f"{key}.json"
     if path.exists() and info_path.exists():
         return path, json.loads(info_path.read_text())
-    for stale in CACHE.glob(f"marts_{n}_*"):
-        stale.unlink()
+    prefix = key.rsplit("_", 1)[0]  # the same sizes built by older migrations or generator
+    for stale in CACHE.glob(f"{prefix}_*"):
+        if stale.name.rsplit("_", 1)[0] == prefix:
+            stale.unlink(missing_ok=True)
     say(f"marts: building the base warehouse ({n:,} fact rows) in {path}")
     work = Path(tempfile.mkdtemp(prefix="cmw-bench-base-"))
     try:
         tmp = work / "base.duckdb"
         out, _ = run_child(
             ["bench.bench_marts", "--role", "build", "--n", str(n), "--out", str(tmp)]
-            + ["--events", str(events)],
+            + ["--events", str(events)]
+            + (["--quick"] if quick else []),
             env=_settings_env(work, tmp),
         )
         info = last_json(out)
@@ -367,7 +371,7 @@ def base_warehouse(n: int, events: int) -> tuple[Path, dict]:
 
 def run(n: int | None = None, quick: bool = False, repeat: int = 2) -> list[dict]:
     n = n or (QUICK_N if quick else DEFAULT_N)
-    base, info = base_warehouse(n, QUICK_EVENTS if quick else EVENTS)
+    base, info = base_warehouse(n, QUICK_EVENTS if quick else EVENTS, quick)
     work = Path(tempfile.mkdtemp(prefix="cmw-bench-marts-"))
     try:
         writer = work / "cmw_writer.duckdb"
@@ -438,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--warmup", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.role == "build":
-        _build(args.n, args.out, args.events)
+        _build(args.n, args.out, args.events, args.quick)
     elif args.role == "run":
         _run(args.work, args.warmup, args.repeat)
     else:

@@ -15,6 +15,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from assets.marts.assets import mart_files, mart_name
 from bench._result import KEYS
 
@@ -69,6 +71,7 @@ def test_trade_load_bench_quick():
     assert memory_line["figure"] > memory_line["extra"]["project_rss_after_imports_mb"] > 20
 
 
+@pytest.mark.e2e  # runs pib_job and refresh_job on the bundled snapshot
 def test_marts_bench_quick():
     lines = _run("bench.bench_marts", "--quick", "--repeat", "1")
     refresh, *reads = lines
