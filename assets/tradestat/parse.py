@@ -36,7 +36,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bs4 import BeautifulSoup, Tag
+import lxml.html
+from lxml import etree
 
 from assets.tradestat.errors import (
     FlowMismatchError,
@@ -115,8 +116,12 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("\xa0", " ").split())
 
 
-def _cells(tr: Tag) -> list[str]:
-    return [_clean(td.get_text(" ")) for td in tr.find_all("td", recursive=False)]
+def _text(el) -> str:
+    return _clean(" ".join(el.itertext()))
+
+
+def _cells(tr) -> list[str]:
+    return [_text(td) for td in tr if isinstance(td.tag, str) and td.tag.lower() == "td"]
 
 
 class _Page:
@@ -124,7 +129,11 @@ class _Page:
 
     def __init__(self, html: str | bytes, report: Report, url: str, period: str, hs_code: str):
         self.report, self.url, self.period, self.hs_code = report, url, period, hs_code
-        self.soup = BeautifulSoup(html, "lxml")
+        text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+        try:
+            self.doc = lxml.html.document_fromstring(text)
+        except (etree.ParserError, ValueError) as exc:
+            raise self.error(LayoutChangedError, "page", f"not an HTML page: {exc}") from None
 
     def error(self, cls: type[TradeStatPageError], field: str, message: str):
         return cls(
@@ -151,14 +160,7 @@ class _Page:
         return number
 
     def header(self, year: int, month: int, unit_kind: str, year_basis: str) -> PageHeader:
-        title = next(
-            (
-                _clean(h.get_text(" "))
-                for h in self.soup.find_all("h5")
-                if _TITLE.match(_clean(h.get_text(" ")))
-            ),
-            None,
-        )
+        title = next((t for h in self.doc.iter("h5") if _TITLE.match(t := _text(h))), None)
         if title is None:
             raise self.error(
                 LayoutChangedError, "title", "no 'Import :: ...' / 'Export :: ...' title"
@@ -170,7 +172,7 @@ class _Page:
                 "title",
                 f"the page says {title!r} but {FLOWS[self.report.flow]}s were asked for",
             )
-        texts = [_clean(p.get_text(" ")) for p in self.soup.find_all("p")]
+        texts = [_text(p) for p in self.doc.iter("p")]
         commodity = next((t for t in texts if t.startswith("Commodity:")), None)
         m = _COMMODITY.search(commodity or "")
         if m is None:
@@ -213,17 +215,17 @@ class _Page:
             year_basis=year_basis,
         )
 
-    def table(self) -> Tag | None:
-        table = self.soup.find("table", id="example1")
+    def table(self):
+        table = next((t for t in self.doc.iter("table") if t.get("id") == "example1"), None)
         if table is None:
-            if _NO_DATA.search(self.soup.get_text(" ")):
+            if _NO_DATA.search(_text(self.doc)):
                 return None
             raise self.error(LayoutChangedError, "table#example1", "the result table is missing")
         return table
 
-    def columns(self, table: Tag, fixed: list[str], year: int, month: int, basis: str):
+    def columns(self, table, fixed: list[str], year: int, month: int, basis: str):
         """Check the header row; returns (month label, revision flag, year basis)."""
-        heads = [_clean(th.get_text(" ")) for th in table.find_all("th")]
+        heads = [_text(th) for th in table.iter("th")]
         n = len(fixed)
         if len(heads) != n + 6:
             raise self.error(
@@ -292,7 +294,7 @@ def parse_data_page(
     total: dict[str, float | None] | None = None
     decimals = {name: 0 for name in DATA_COLUMNS.values()}
     seen: set[str] = set()
-    for tr in table.find_all("tr"):
+    for tr in table.iter("tr"):
         cells = _cells(tr)
         if not cells:
             continue  # the header row (th cells)
@@ -382,7 +384,7 @@ def parse_control_page(
     found = False
     india_total: float | None = None
     india_label = ""
-    for tr in table.find_all("tr"):
+    for tr in table.iter("tr"):
         cells = _cells(tr)
         if not cells:
             continue
