@@ -45,12 +45,25 @@ from pipelines.checks import table_checks
 from pipelines.load_config import LoadGuardConfig
 from pipelines.metadata import preview_md
 from pipelines.resources import HttpSources, Warehouse
+from pipelines.settings import real_trade_records
 from warehouse.store import PartitionWrite, ShrinkGuardError
 
 annual_periods = dg.TimeWindowPartitionsDefinition(
     start="2017", cron_schedule="0 0 1 1 *", fmt="%Y", timezone="UTC"
 )
 monthly_periods = dg.MonthlyPartitionsDefinition(start_date="2019-01", fmt="%Y-%m", timezone="UTC")
+
+
+#: Key + value of a real record (pipelines.settings.real_trade_records) and its column types.
+_REAL_KEY = {
+    "freq": pl.Utf8,
+    "period": pl.Utf8,
+    "reporter_code": pl.Int32,
+    "flow_code": pl.Utf8,
+    "partner_code": pl.Int32,
+    "hs6": pl.Utf8,
+    "primary_value_usd": pl.Float64,
+}
 
 
 class TradeLoadConfig(LoadGuardConfig):
@@ -237,15 +250,27 @@ def load_trade(
             f"{trade.unknown_fields}"
         )
     sample = http.mode == "replay"
+    # the snapshot's real records (snapshot/comtrade/real_records.json) are not sample data
+    real = real_trade_records(Path(http.snapshot_dir)) if sample else None
+    real_keys = pl.DataFrame(
+        [{k: r[k] for k in _REAL_KEY} for r in (real or {"records": []})["records"]],
+        schema=_REAL_KEY,
+        orient="row",
+    ).with_columns(pl.lit(True).alias("_real"))
 
     def to_table(df: pl.DataFrame) -> pl.DataFrame:
-        return df.with_columns(
-            (pl.col("freq") + ":" + pl.col("period")).alias("period_key"),
-            pl.lit(sample).alias("is_sample_data"),
-            pl.col("raw_sha256")
-            .replace_strict(fetched_at, default=None, return_dtype=pl.Datetime("us", "UTC"))
-            .alias("_fetched_at"),
-        ).rename({"raw_sha256": "_raw_sha256", "source_url": "_source_url"})
+        df = df.join(real_keys, on=list(_REAL_KEY), how="left", maintain_order="left")
+        return (
+            df.with_columns(
+                (pl.col("freq") + ":" + pl.col("period")).alias("period_key"),
+                (pl.lit(sample) & pl.col("_real").is_null()).alias("is_sample_data"),
+                pl.col("raw_sha256")
+                .replace_strict(fetched_at, default=None, return_dtype=pl.Datetime("us", "UTC"))
+                .alias("_fetched_at"),
+            )
+            .drop("_real")
+            .rename({"raw_sha256": "_raw_sha256", "source_url": "_source_url"})
+        )
 
     partners, world = to_table(trade.partners), to_table(trade.world)
     now = datetime.now(UTC)
@@ -329,6 +354,9 @@ def load_trade(
             "allow_shrink": config.allow_shrink,
             "breakdown_rows_dropped": trade.stats.get("breakdown_rows_dropped", 0),
             "sample_data": sample,
+            "real_rows": int(
+                (~partners["is_sample_data"]).sum() + (~world["is_sample_data"]).sum()
+            ),
             **http_stats,
             "preview": dg.MetadataValue.md(
                 preview_md(
