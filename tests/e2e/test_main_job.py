@@ -473,3 +473,19 @@ def test_export_writes_parquet_and_csv_for_tables_and_marts(demo, tmp_path):
         assert pl.read_parquet(tmp_path / f"{name}.parquet").height == n
         assert pl.read_csv(tmp_path / f"{name}.csv", infer_schema_length=0).height == n
     con.close()
+
+
+def test_tradestat_hs8_rows_and_their_comparison_with_comtrade(reader):
+    """Issue 12: India's own HS8 statistics load for at least 10 minerals over the manifest's
+    fiscal-year months, and the TradeStat-vs-Comtrade mart returns rows on both sides."""
+    minerals, months, sample = reader.execute(
+        "SELECT count(DISTINCT mineral_id), list(DISTINCT period ORDER BY period), "
+        "bool_and(is_sample_data) FROM fact_trade_flow_hs8"
+    ).fetchone()
+    assert minerals >= 10 and months == ["202404", "202405", "202406"] and sample
+    both, gap = reader.execute(
+        "SELECT count(*) FILTER (WHERE in_tradestat AND in_comtrade), "
+        "median(abs(gap_share)) FILTER (WHERE in_tradestat AND in_comtrade) "
+        "FROM mart_tradestat_vs_comtrade"
+    ).fetchone()
+    assert both > 0 and gap < 0.1
