@@ -249,10 +249,11 @@ class WarehouseStore:
         """Migrate unless the file already records the latest migration (one cheap query)."""
         known = migrations()
         try:
-            done = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            done = con.execute("SELECT count(*), max(version) FROM schema_version").fetchone()
         except duckdb.CatalogException:
             done = None
-        if known and done == known[-1][0]:
+        # count as well as max: a migration numbered below the latest applied one is not missed
+        if known and done == (len(known), known[-1][0]):
             return
         self._migrate(con)
 
