@@ -31,6 +31,7 @@ validated before sending; an empty answer to a valid query is then trustworthy a
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -42,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
 from assets.comtrade.editions import edition_for_period as edition_for_period  # re-export
 from assets.comtrade.policy import API_KEY_ENV_VAR, API_KEY_HEADER, COMTRADE_BASE_URL
@@ -419,14 +423,144 @@ def parse_envelope(
 
 
 @dataclass
+class Answer:
+    """One parsed answer: its ``count``, its records and the raw body.
+
+    ``table`` is the ``data`` list as one Arrow struct array (a column per key, each with the
+    JSON type its values had) when :func:`read_answer` could read the body column-wise; the
+    records as Python dicts are then parsed only if asked for (:attr:`records`).
+    """
+
+    url: str
+    content: bytes
+    count: int
+    rows: int
+    elapsed_time: str
+    table: pa.StructArray | None = None
+    envelope_keys: tuple[str, ...] = ()
+    _records: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records as dicts (parsed on first use when the answer was read column-wise)."""
+        if self._records is None:
+            body = json.loads(self.content.decode("utf-8-sig", errors="replace"))
+            self._records = body["data"]
+        return self._records
+
+
+def read_answer(content: bytes, url: str, cap: int | None = None) -> Answer:
+    """:func:`parse_envelope` without building a dict per record when it can.
+
+    A well-formed answer (a JSON object with an integer ``count``, a ``data`` list of flat
+    objects whose keys keep one JSON type each, no ``error``) is read by Arrow's JSON reader into
+    one struct array. Anything else (mixed types, NaN, huge numbers, deep nesting, invalid UTF-8,
+    an incomplete or erroneous answer) goes through :func:`parse_envelope`, which gives the same
+    records, or the same error, as before.
+    """
+    answer = _read_answer_arrow(content, url, cap)
+    if answer is not None:
+        return answer
+    count, records, elapsed = parse_envelope(content, url, cap)
+    return Answer(url, content, count, len(records), elapsed, _records=records)
+
+
+def _flat(content: bytes) -> bool:
+    """False when the body may hold nested values (it is then not given to Arrow).
+
+    Arrow's JSON reader recurses on nesting (a deep body crashes the process) and builds invalid
+    arrays for some nested shapes, so it only gets a body that can be nothing but an object with
+    one list of flat objects. The test counts bytes, inside strings too (which can only make it
+    fail): exactly one ``[`` (the ``data`` list), and at most two ``{`` not directly after ``},``
+    (or ``}, ``): the envelope's and the first record's. Any other record follows ``},`` as an
+    element of the one list, so no record value can be an object or a list (those the schema
+    check then refuses) and nothing nests deeper than four levels.
+    """
+    first = content.find(b"[")
+    if first < 0 or content.find(b"[", first + 1) >= 0:
+        return False
+    sep = b" " if content.find(b', "', 0, 400) >= 0 else b""  # json.dumps spacing, or compact
+    return content.count(b"{") - content.count(b"}," + sep + b"{") <= 2
+
+
+def _nested(t: pa.DataType) -> bool:
+    return pa.types.is_nested(t) or pa.types.is_dictionary(t)
+
+
+def _plain_doubles(arrays: Iterable[pa.Array]) -> bool:
+    """No NaN, infinity or integer-sized double: Arrow reads a 5,000-digit integer (which
+    Python's JSON parser refuses) or ``1e999`` as inf, so those bodies go to
+    :func:`parse_envelope`."""
+    for arr in arrays:
+        if pa.types.is_floating(arr.type) and arr.null_count < len(arr):
+            small = pc.all(pc.less(pc.abs(arr), 2.0**63), skip_nulls=True).as_py()
+            if not small:
+                return False
+    return True
+
+
+def _read_answer_arrow(content: bytes, url: str, cap: int | None) -> Answer | None:
+    if not _flat(content):
+        return None
+    options = pa_json.ReadOptions(use_threads=False, block_size=max(len(content) + 1, 1 << 16))
+    try:  # full validation also refuses strings that are not UTF-8
+        table = pa_json.read_json(io.BytesIO(content), read_options=options)
+        table.validate(full=True)
+        return _answer_from_arrow(table, content, url, cap)
+    except (pa.ArrowException, ValueError):  # UnicodeDecodeError: a key that is not UTF-8
+        return None
+
+
+def _answer_from_arrow(table: pa.Table, content: bytes, url: str, cap: int | None) -> Answer | None:
+    names = table.schema.names
+    if table.num_rows != 1 or "errorObject" in names or "data" not in names:
+        return None
+    if "count" not in names or table.schema.field("count").type != pa.int64():
+        return None
+    data_type = table.schema.field("data").type
+    if not pa.types.is_list(data_type) or not (
+        pa.types.is_struct(data_type.value_type) or pa.types.is_null(data_type.value_type)
+    ):
+        return None
+    if any(_nested(f.type) for f in table.schema if f.name != "data"):
+        return None
+    row = {name: table.column(name)[0] for name in names if name != "data"}
+    for name in ("error", "elapsedTime"):
+        if name in row and not (pa.types.is_string(row[name].type) or row[name].type == pa.null()):
+            return None
+    if "error" in row and row["error"].as_py():
+        return None  # parse_envelope raises the Comtrade error
+    count = row["count"].as_py()
+    data = table.column("data").combine_chunks()
+    if count is None or data.null_count:
+        return None
+    records = data.flatten()
+    if pa.types.is_null(records.type):
+        if len(records):
+            return None  # null records: not objects
+        records = pa.array([], type=pa.struct([]))
+    if records.null_count or any(_nested(f.type) for f in records.type):
+        return None
+    for f in records.type:
+        f.name.encode()  # a key that is not UTF-8 raises here (caught: parse_envelope reads it)
+    fields = [records.field(i) for i in range(records.type.num_fields)]
+    if not _plain_doubles([*fields, *(table.column(n).combine_chunks() for n in row)]):
+        return None
+    rows = len(records)
+    capped = cap is not None and rows >= cap and count > rows
+    if count != rows and not capped:
+        return None  # parse_envelope raises ComtradeIncompleteAnswerError
+    elapsed = str(row["elapsedTime"].as_py()) if "elapsedTime" in row else ""
+    return Answer(url, content, count, rows, elapsed[:100], records, tuple(names))
+
+
+@dataclass
 class ComtradeResponse:
-    """One HTTP 200 answer: its query, the raw response and the records in it."""
+    """One HTTP 200 answer: its query, the raw response and the parsed answer."""
 
     query: ComtradeQuery
     fetched: Fetched
-    count: int
-    records: list[dict[str, Any]]
-    elapsed_time: str
+    answer: Answer
     truncated: bool
 
     @property
@@ -438,8 +572,20 @@ class ComtradeResponse:
         return self.fetched.sha256
 
     @property
+    def count(self) -> int:
+        return self.answer.count
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return self.answer.records
+
+    @property
+    def elapsed_time(self) -> str:
+        return self.answer.elapsed_time
+
+    @property
     def rows(self) -> int:
-        return len(self.records)
+        return self.answer.rows
 
 
 @dataclass
@@ -605,6 +751,10 @@ class FetchResult:
     calls: list[CallRecord]
     splits: list[SplitRecord]
     resumed_responses: list[ComtradeResponse] = field(default_factory=list)
+    #: With ``on_answer`` (streaming), the answers are handed over and not kept here:
+    #: ``responses`` and ``resumed_responses`` stay empty and these count what went by.
+    streamed_records: int = 0
+    streamed_bytes: int = 0
 
     @property
     def fetched(self) -> list[Fetched]:
@@ -630,8 +780,9 @@ class FetchResult:
             "comtrade_calls_no_data": outcomes.count("no_data"),
             "comtrade_calls_truncated_split": outcomes.count("split"),
             "comtrade_calls_resumed": sum(1 for c in self.calls if c.resumed),
-            "comtrade_records": sum(b.rows for b in self.batches),
-            "comtrade_raw_bytes": sum(len(r.fetched.content) for r in self.responses),
+            "comtrade_records": sum(b.rows for b in self.batches) + self.streamed_records,
+            "comtrade_raw_bytes": sum(len(r.fetched.content) for r in self.responses)
+            + self.streamed_bytes,
         }
 
 
@@ -760,9 +911,9 @@ class ComtradeClient:
                 f"rate limited; the server asked to wait {exc.retry_after:g} s",
                 exc.retry_after,
             ) from None
-        count, records, elapsed = parse_envelope(fetched.content, fetched.url, self.cap)
-        truncated = max(count, len(records)) >= self.cap
-        return ComtradeResponse(query, fetched, count, records, elapsed, truncated)
+        answer = read_answer(fetched.content, fetched.url, self.cap)
+        truncated = max(answer.count, answer.rows) >= self.cap
+        return ComtradeResponse(query, fetched, answer, truncated)
 
     # -- a whole plan -----------------------------------------------------------------
 
@@ -774,6 +925,7 @@ class ComtradeClient:
         *,
         state_path: Path | None = None,
         body_loader: Callable[[str], bytes] | None = None,
+        on_answer: Callable[[ComtradeResponse], None] | None = None,
     ) -> FetchResult:
         """Plan and run every call for (freq, periods, codes), splitting at the row cap.
 
@@ -782,6 +934,11 @@ class ComtradeClient:
         before are loaded with ``body_loader`` (e.g. :func:`body_loader_from_store` on the raw
         store) when given. On quota exhaustion the state is written to ``state_path`` (if set)
         and carried on the exception; on success the state file is removed.
+
+        ``on_answer`` streams: each complete answer is passed to it as soon as it is parsed (the
+        resumed ones first, then this run's in fetch order: the order :attr:`FetchResult.batches`
+        has) and is not kept, so memory does not grow with the number of answers. An exception
+        it raises stops the fetch and propagates.
         """
         request = fetch_request(freq, periods, hs_codes)
         if state_path is not None and Path(state_path).exists():
@@ -792,8 +949,15 @@ class ComtradeClient:
                     f"({state.request['freq']} {state.request['periods']}); remove it or pass "
                     "the same periods and codes"
                 )
-            return self.resume(state, state_path=state_path, body_loader=body_loader)
-        return self.run(self.plan(freq, periods, hs_codes), state_path=state_path, request=request)
+            return self.resume(
+                state, state_path=state_path, body_loader=body_loader, on_answer=on_answer
+            )
+        return self.run(
+            self.plan(freq, periods, hs_codes),
+            state_path=state_path,
+            request=request,
+            on_answer=on_answer,
+        )
 
     def resume(
         self,
@@ -801,6 +965,7 @@ class ComtradeClient:
         *,
         state_path: Path | None = None,
         body_loader: Callable[[str], bytes] | None = None,
+        on_answer: Callable[[ComtradeResponse], None] | None = None,
     ) -> FetchResult:
         """Continue a fetch interrupted by :class:`QuotaExhaustedError`."""
         if state.endpoint != self.endpoint.value:
@@ -809,6 +974,7 @@ class ComtradeClient:
                 f"{self.endpoint.value!r}"
             )
         resumed: list[ComtradeResponse] = []
+        resumed_records = 0
         if body_loader is not None:
             for call in state.completed:
                 if call.outcome == "split":
@@ -820,7 +986,7 @@ class ComtradeClient:
                         f"{call.sha256}",
                         state_path,
                     )
-                count, records, elapsed = parse_envelope(content, call.url)
+                answer = read_answer(content, call.url)
                 fake = Fetched(
                     source=self.source.policy.name,
                     url=call.url,
@@ -832,15 +998,23 @@ class ComtradeClient:
                     fetched_at="",
                     replayed=True,
                 )
-                resumed.append(ComtradeResponse(call.query, fake, count, records, elapsed, False))
-        return self.run(
+                response = ComtradeResponse(call.query, fake, answer, False)
+                if on_answer is not None:
+                    on_answer(response)
+                    resumed_records += answer.rows
+                else:
+                    resumed.append(response)
+        result = self.run(
             state.pending,
             state_path=state_path,
             request=state.request,
             prior_calls=state.completed,
             prior_splits=state.splits,
             resumed_responses=resumed,
+            on_answer=on_answer,
         )
+        result.streamed_records += resumed_records
+        return result
 
     def run(
         self,
@@ -851,12 +1025,15 @@ class ComtradeClient:
         prior_calls: Sequence[CallRecord] = (),
         prior_splits: Sequence[SplitRecord] = (),
         resumed_responses: Sequence[ComtradeResponse] = (),
+        on_answer: Callable[[ComtradeResponse], None] | None = None,
     ) -> FetchResult:
-        """Run explicit queries in order, splitting truncated ones depth-first."""
+        """Run explicit queries in order, splitting truncated ones depth-first (``on_answer``:
+        see :meth:`fetch`)."""
         queue: deque[ComtradeQuery] = deque(queries)
         calls: list[CallRecord] = list(prior_calls)
         splits: list[SplitRecord] = list(prior_splits)
         responses: list[ComtradeResponse] = []
+        streamed_records = streamed_bytes = 0
         while queue:
             query = queue.popleft()
             try:
@@ -879,7 +1056,13 @@ class ComtradeClient:
                     retry_after_s=sig.retry_after_s,
                     state_path=Path(state_path) if state_path is not None else None,
                 ) from None
-            responses.append(resp)
+            if on_answer is None:
+                responses.append(resp)
+            else:
+                streamed_bytes += len(resp.fetched.content)
+                if not resp.truncated:
+                    on_answer(resp)
+                    streamed_records += resp.rows
             if resp.truncated:
                 try:
                     dimension, children = split_query(query)
@@ -906,7 +1089,15 @@ class ComtradeClient:
                 )
         if state_path is not None and Path(state_path).exists():
             Path(state_path).unlink()
-        return FetchResult(self.endpoint.value, responses, calls, splits, list(resumed_responses))
+        return FetchResult(
+            self.endpoint.value,
+            responses,
+            calls,
+            splits,
+            list(resumed_responses),
+            streamed_records=streamed_records,
+            streamed_bytes=streamed_bytes,
+        )
 
     # -- errors ---------------------------------------------------------------------
 

@@ -50,11 +50,32 @@ Rules applied, in order:
 9. The output is validated at the boundary by a dataframely schema (:class:`TradeFlowSchema`,
    :class:`WorldTotalSchema`); a row that fails raises :class:`ComtradeRecordError` naming its
    URL, record index and the failing column/rule.
+
+How it runs (issue 11): column by column, never record by record.
+
+* An answer parsed by the client into Arrow (:func:`assets.comtrade.client.read_answer`: the
+  ``data`` list as one struct array, every JSON type kept, nothing converted) gives its needed
+  columns directly: the spellings of a field are folded **per column** (coalesced; a record with
+  two non-null spellings goes to the exact path below), and each column's Arrow type says which
+  JSON type every value had (the Arrow reader refuses mixed types). A needed column with nulls
+  is checked for absent keys by counting its ``"key":`` tokens in the raw body (exact: the
+  records hold no nested values, no key contains a quote, no key repeats in an object).
+* Anything else (records given as dicts, an answer the Arrow path cannot vouch for) goes through
+  the exact path: the records' values per field, typed in one C-level call when the column's
+  Python types are what the field expects, and value by value (the rules of point 3) only for
+  a column that is not.
+* The rules of points 3-5 then run as polars expressions over batches of answers (about 50,000
+  records). A check that fails anywhere finds its first failing record (fetch order, then record
+  order, then the order the rules are listed in :data:`_FIELDS` and :func:`_checks`) and raises
+  the error for it. Only the kept rows of each batch stay in memory (about 200 bytes a row; the
+  URL and sha256 are stored once per answer), so :class:`TradeNormaliser` can be fed answer by
+  answer as they are fetched; deduplication, sorting and validation run once at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,8 +84,10 @@ from typing import Any, Protocol
 
 import dataframely as dy
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from assets.comtrade.client import ComtradeError
+from assets.comtrade.client import Answer, ComtradeError
 
 SOURCE = "comtrade"
 
@@ -114,6 +137,13 @@ _INT32 = (-(2**31), 2**31 - 1)
 _MAX_NUMBER_CHARS = 64
 _HS6_RE = re.compile(r"^[0-9]{6}$")
 _HS_AGGREGATE_RE = re.compile(r"^([0-9]{2}|[0-9]{4}|TOTAL)$")
+#: The characters Python's ``str.strip()`` removes (``str.isspace``), for polars' strip.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: Records per batch of answers checked together (one polars pass each).
+BATCH_ROWS = 50_000
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -180,7 +210,11 @@ class ComtradeSchemaError(ComtradeRecordError):
 
 
 class RecordBatch(Protocol):
-    """What normalisation needs from a response (``ComtradeResponse`` satisfies it)."""
+    """What normalisation needs from a response (``ComtradeResponse`` satisfies it).
+
+    A response may also carry ``answer`` (an :class:`~assets.comtrade.client.Answer`): its
+    records are then read from Arrow, not from ``records``.
+    """
 
     @property
     def records(self) -> Sequence[Mapping[str, Any]]: ...
@@ -277,20 +311,366 @@ class NormalisedTrade:
     unknown_fields: list[str] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------- coercion
+# --------------------------------------------------------------------------- the fields read
 
 
-def _canonical_record(rec: Mapping[str, Any], url: str, index: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Field:
+    """A field the normaliser reads: its kind (int, float, bool, str, period, mos), whether a
+    null is an error, and an integer's bounds."""
+
+    name: str
+    kind: str
+    required: bool
+    bounds: tuple[int, int] = _INT32
+
+
+#: Every field read, in the order the rules check a record (an error names the first failure).
+_FIELDS: tuple[_Field, ...] = (
+    _Field("freqCode", "str", True),
+    _Field("refYear", "int", True),
+    _Field("refMonth", "int", True),
+    _Field("period", "period", True),
+    _Field("cmdCode", "str", True),
+    _Field("aggrLevel", "int", True, (0, 12)),
+    _Field("flowCode", "str", True),
+    _Field("mosCode", "mos", False),
+    _Field("qtyUnitCode", "int", False),
+    _Field("qtyUnitAbbr", "str", False),
+    _Field("reporterCode", "int", True),
+    _Field("partnerCode", "int", True),
+    _Field("classificationCode", "str", True),
+    _Field("primaryValue", "float", True),
+    _Field("cifvalue", "float", False),
+    _Field("fobvalue", "float", False),
+    _Field("netWgt", "float", False),
+    _Field("qty", "float", False),
+    _Field("isQtyEstimated", "bool", True),
+    _Field("isNetWgtEstimated", "bool", True),
+    _Field("isReported", "bool", True),
+    _Field("isAggregate", "bool", True),
+    _Field("legacyEstimationFlag", "int", False),
+    _Field("partner2Code", "int", True),
+    _Field("customsCode", "str", True),
+    _Field("motCode", "int", True),
+)
+_BY_NAME = {f.name: f for f in _FIELDS}
+#: Arrow type of each kind's typed column (``mos`` keeps the code as text; ``period`` too).
+_ARROW = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "str": pa.string(),
+    "period": pa.string(),
+    "mos": pa.string(),
+}
+#: The Python types a column of each kind may hold to be typed in one call (besides None).
+_PY_TYPES: dict[str, frozenset[type]] = {
+    "int": frozenset({int}),
+    "float": frozenset({int, float}),
+    "bool": frozenset({bool}),
+    "str": frozenset({str}),
+    "period": frozenset({str}),
+    "mos": frozenset({str}),
+}
+#: The Arrow types a column of each kind may arrive in from the answer's JSON (null: all null).
+_ARROW_OK: dict[str, tuple[pa.DataType, ...]] = {
+    "int": (pa.int64(), pa.null()),
+    "float": (pa.int64(), pa.float64(), pa.null()),
+    "bool": (pa.bool_(), pa.null()),
+    "str": (pa.string(), pa.null()),
+    "period": (pa.string(), pa.null()),
+    "mos": (pa.string(), pa.int64(), pa.null()),
+}
+#: The Arrow types whose Python values are exactly the JSON values (for value-by-value typing).
+_ARROW_EXACT = (pa.int64(), pa.string(), pa.bool_(), pa.null())
+
+
+def _msg(name: str) -> str:
+    return f"!{name}"
+
+
+def _missing(name: str) -> str:
+    return f"?{name}"
+
+
+# --------------------------------------------------------------------------- value by value
+
+
+class _Absent:
+    """A key that is not in the record (distinct from a JSON null)."""
+
+
+_ABSENT = _Absent()
+
+
+def _py_value(spec: _Field, v: Any) -> tuple[Any, str | None]:
+    """One raw value -> (typed value, error message): the rules of point 3, for a column whose
+    values are not all of the field's JSON type (bulk files' strings, a mutated answer)."""
+    if isinstance(v, str) and not spec.required and v.strip() == "":
+        return None, None
+    if v is None:
+        return None, ("is null" if spec.required else None)
+    kind = spec.kind
+    if kind == "period":
+        if isinstance(v, int) and not isinstance(v, bool):
+            out, msg = _py_int(v, _INT32)
+            return (None, msg) if msg else (str(out), None)
+        kind = "str"
+    if kind == "int":
+        return _py_int(v, spec.bounds)
+    if kind == "float":
+        return _py_float(v)
+    if kind == "bool":
+        if isinstance(v, bool):
+            return v, None
+        if isinstance(v, int) and v in (0, 1):
+            return bool(v), None
+        if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+            return v.strip().lower() == "true", None
+        return None, f"expected a boolean, got {_shown(v)}"
+    if kind == "mos":
+        if isinstance(v, bool) or not isinstance(v, str | int):
+            return None, f"expected a code, got {_shown(v)}"
+        return str(v), None  # an int code is ok only when 0, exactly as its text "0"
+    if not isinstance(v, str):
+        return None, f"expected a string, got {type(v).__name__} {_shown(v)}"
+    return v.strip(), None
+
+
+def _py_int(v: Any, bounds: tuple[int, int]) -> tuple[int | None, str | None]:
+    out: int | None = None
+    if isinstance(v, bool):
+        pass
+    elif isinstance(v, int):
+        out = v
+    elif isinstance(v, float) and v.is_integer():
+        out = int(v)
+    elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
+        with contextlib.suppress(ValueError):
+            out = int(v.strip())
+    if out is None:
+        return None, f"expected an integer, got {_shown(v)}"
+    lo, hi = bounds
+    if not lo <= out <= hi:
+        return None, f"integer {_shown(v)} is outside {lo}..{hi}"
+    return out, None
+
+
+def _py_float(v: Any) -> tuple[float | None, str | None]:
+    f: float | None = None
+    try:
+        if isinstance(v, bool):
+            pass
+        elif isinstance(v, int | float):
+            f = float(v)
+        elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
+            f = float(v.strip())
+    except (ValueError, OverflowError):
+        f = None
+    if f is None:
+        return None, f"expected a number, got {_shown(v)}"
+    if math.isnan(f) or math.isinf(f):
+        return None, f"expected a finite number, got {_shown(v)}"
+    return f, None
+
+
+def _typed_column(spec: _Field, values: list[Any]) -> tuple[pa.Array, pa.Array | None]:
+    """Raw values (JSON null as None) -> (typed Arrow column, error messages or None).
+
+    One C-level conversion when every value has the field's JSON type; value by value
+    (:func:`_py_value`) otherwise.
+    """
+    types = set(map(type, values))
+    types.discard(type(None))
+    if types <= _PY_TYPES[spec.kind] and (spec.kind != "int" or not types or _fits_i64(values)):
+        try:
+            arr = pa.array(values, type=_ARROW[spec.kind])
+        except (OverflowError, pa.ArrowException):
+            arr = None
+        if arr is not None and (spec.kind != "float" or _all_finite(arr)):
+            return arr, None
+    typed: list[Any] = []
+    messages: list[str | None] = []
+    for v in values:
+        out, msg = _py_value(spec, v)
+        typed.append(out)
+        messages.append(msg)
+    errors = pa.array(messages, type=pa.string()) if any(messages) else None
+    return pa.array(typed, type=_ARROW[spec.kind]), errors
+
+
+def _fits_i64(values: list[Any]) -> bool:
+    lo, hi = -(2**63), 2**63 - 1
+    return all(v is None or lo <= v <= hi for v in values)
+
+
+def _all_finite(arr: pa.Array) -> bool:
+    finite = pc.is_finite(arr)
+    return finite.null_count == len(finite) or bool(pc.all(finite, skip_nulls=True).as_py())
+
+
+# --------------------------------------------------------------------------- one answer
+
+
+@dataclass
+class _Typed:
+    """One answer's needed fields as typed Arrow columns, plus what the checks need later."""
+
+    table: pa.Table
+    records: Sequence[Any] | None = None  # the raw records (exact path), for error context
+    struct: pa.StructArray | None = None  # the raw records (Arrow path), for error context
+    conflicts: dict[int, ComtradeRecordError] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _from_answer(answer: Answer, url: str) -> _Typed | None:
+    """The Arrow path: an answer the client parsed into Arrow, folded and typed by column.
+
+    Returns None when the answer cannot be vouched for this way (a needed field absent from
+    some record, two spellings in one record, a type the exact path must look at value by
+    value, keys the token count cannot trust); the exact path then reads its records.
+    """
+    struct = answer.table
+    if struct is None:
+        return None
+    n = len(struct)
+    content = answer.content
+    names = [f.name for f in struct.type]
+    if any('"' in name or "\\" in name for name in names):
+        return None  # a key with a quote could fool the token count
+    by_field: dict[str, list[int]] = {}
+    unknown: list[str] = []
+    for i, name in enumerate(names):
+        canonical = _CANONICAL.get(name.lower())
+        if canonical is None:
+            unknown.append(name)
+        else:
+            by_field.setdefault(canonical, []).append(i)
+    for canonical, idx in by_field.items():
+        if len(idx) > 1 and canonical not in _BY_NAME:  # a field not read, in two spellings
+            present = _count_valid([struct.field(i) for i in idx])
+            if pc.max(present).as_py() > 1:
+                return None  # maybe two different values in one record: the exact path
+    envelope = {k.lower() for k in answer.envelope_keys}
+    if any('"' in k or "\\" in k for k in answer.envelope_keys):
+        return None
+    columns: dict[str, pa.Array] = {}
+    for spec in _FIELDS:
+        idx = by_field.get(spec.name, [])
+        if not idx:
+            if spec.name in OPTIONAL_FIELDS:
+                columns[spec.name] = pa.nulls(n, _ARROW[spec.kind])
+                continue
+            if n == 0:
+                columns[spec.name] = pa.nulls(0, _ARROW[spec.kind])
+                continue
+            return None  # absent from every record: the exact path names the first
+        arrays = [struct.field(i) for i in idx]
+        if len({a.type for a in arrays}) > 1 or any(
+            names[i].lower() in envelope for i in idx
+        ):  # spellings of different JSON types; a key that is also an envelope key
+            return None
+        if len(arrays) == 1:
+            arr = arrays[0]
+            if arr.null_count and spec.name not in OPTIONAL_FIELDS:
+                token = b'"' + names[idx[0]].encode() + b'":'
+                if content.count(token) != n:
+                    return None  # absent from some record (or a token the count cannot see)
+        else:
+            if pc.min_max(_count_valid(arrays)).as_py() != {"min": 1, "max": 1}:
+                return None  # two spellings in a record, or none non-null: exact path
+            arr = pc.coalesce(*arrays)
+        if arr.type not in _ARROW_OK[spec.kind]:
+            if arr.type not in _ARROW_EXACT:
+                return None  # a double in an integer/code field, timestamps: exact path
+            typed, errors = _typed_column(spec, arr.to_pylist())
+            columns[spec.name] = typed
+            if errors is not None:
+                columns[_msg(spec.name)] = errors
+            continue
+        if arr.type == pa.float64() and not _all_finite(arr):
+            return None  # a number too big for a double (Arrow reads it as inf)
+        if arr.type != _ARROW[spec.kind]:  # null -> typed nulls, int -> float, mos code as text
+            arr = arr.cast(_ARROW[spec.kind], safe=False)
+        columns[spec.name] = arr
+    return _Typed(pa.table(columns), struct=struct, unknown=unknown)
+
+
+def _count_valid(arrays: list[pa.Array]) -> pa.Array:
+    """Per record, how many of these columns (spellings of one field) are not null."""
+    present = pc.cast(pc.is_valid(arrays[0]), pa.int8())
+    for a in arrays[1:]:
+        present = pc.add(present, pc.cast(pc.is_valid(a), pa.int8()))
+    return present
+
+
+def _from_records(records: Sequence[Any], url: str) -> _Typed:
+    """The exact path: records as Python mappings, read field by field."""
+    n = len(records)
+    not_object = [not isinstance(r, Mapping) for r in records]
+    maps: list[Mapping[str, Any]] = [r if isinstance(r, Mapping) else {} for r in records]
+    keys = list(dict.fromkeys(itertools.chain.from_iterable(maps)))
+    spellings: dict[str, list[Any]] = {}
+    unknown: list[str] = []
+    for key in keys:
+        canonical = _CANONICAL.get(str(key).lower())
+        if canonical is None:
+            unknown.append(str(key))
+        else:
+            spellings.setdefault(canonical, []).append(key)
+    conflicts: dict[int, ComtradeRecordError] = {}
+    if any(len(v) > 1 for v in spellings.values()):
+        folded: list[Mapping[str, Any]] = []
+        for i, r in enumerate(maps):
+            out, err = _fold_record(r, url, i)
+            folded.append(out)
+            if err is not None:
+                conflicts[i] = err
+        maps = folded
+        spellings = {name: [name] for name in spellings}
+    columns: dict[str, pa.Array] = {}
+    for spec in _FIELDS:
+        keys_of = spellings.get(spec.name)
+        if not keys_of:
+            values: list[Any] = [_ABSENT] * n
+        else:
+            key = keys_of[0]
+            values = [r.get(key, _ABSENT) for r in maps]
+        absent = [v is _ABSENT for v in values]
+        if any(absent):
+            values = [None if a else v for v, a in zip(values, absent, strict=True)]
+            if spec.name not in OPTIONAL_FIELDS:
+                columns[_missing(spec.name)] = pa.array(
+                    [a and not bad for a, bad in zip(absent, not_object, strict=True)]
+                )
+        typed, errors = _typed_column(spec, values)
+        columns[spec.name] = typed
+        if errors is not None:
+            columns[_msg(spec.name)] = errors
+    if any(not_object):
+        columns["_not_object"] = pa.array(not_object)
+    if conflicts:
+        columns["_conflict"] = pa.array([i in conflicts for i in range(n)])
+    return _Typed(pa.table(columns), records=records, conflicts=conflicts, unknown=unknown)
+
+
+def _fold_record(
+    rec: Mapping[str, Any], url: str, index: int
+) -> tuple[dict[str, Any], ComtradeRecordError | None]:
+    """One record's keys folded to canonical spelling; two spellings with different values
+    are an error (returned, raised later if no earlier record fails first)."""
     out: dict[str, Any] = {}
     spelled: dict[str, str] = {}
+    error: ComtradeRecordError | None = None
     for key, value in rec.items():
         name = _CANONICAL.get(str(key).lower(), str(key))
         if name in out:
             prev = out[name]
             if prev is None:
                 out[name] = value
-            elif value is not None and _differs(value, prev):
-                raise ComtradeRecordError(
+            elif value is not None and error is None and _differs(value, prev):
+                error = ComtradeRecordError(
                     url,
                     name,
                     f"spelled both {spelled[name]!r} ({_shown(prev)}) and {key!r} ({_shown(value)})",
@@ -300,7 +680,7 @@ def _canonical_record(rec: Mapping[str, Any], url: str, index: int) -> dict[str,
             continue
         out[name] = value
         spelled[name] = str(key)
-    return out
+    return out, error
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -324,194 +704,369 @@ def unknown_fields(rec: Mapping[str, Any]) -> list[str]:
     return [str(k) for k in rec if str(k).lower() not in _CANONICAL]
 
 
-class _Coercer:
-    def __init__(self, rec: Mapping[str, Any], url: str, index: int) -> None:
-        self.rec = rec
-        self.url = url
-        self.index = index
+# --------------------------------------------------------------------------- the checks
 
-    def _err(self, name: str, message: str) -> ComtradeRecordError:
-        return ComtradeRecordError(self.url, name, message, self.index, **_context(self.rec))
 
-    def check_schema(self, raw: Mapping[str, Any]) -> None:
-        """Every needed key present (null allowed where :data:`NULLABLE_FIELDS` says so)."""
-        missing = [name for name in _NEEDED if name not in self.rec]
-        if not missing:
+@dataclass(frozen=True)
+class _Check:
+    """One rule: the field it names, where it fails, and its message for a failing row."""
+
+    field: str
+    fails: pl.Expr
+    message: Any  # (row: dict) -> str
+    schema: bool = False
+
+
+def _strip(name: str) -> pl.Expr:
+    return pl.col(name).str.strip_chars(PY_WHITESPACE)
+
+
+def _typed_exprs(columns: Iterable[str]) -> list[pl.Expr]:
+    """Strings stripped; an empty optional string is null (as a bulk file's "")."""
+    out = []
+    for spec in _FIELDS:
+        if spec.kind in ("str", "period", "mos"):
+            s = _strip(spec.name)
+            if not spec.required:
+                s = pl.when(s == "").then(None).otherwise(s)
+            out.append(s.alias(spec.name))
+    return out
+
+
+def _checks(columns: set[str]) -> list[_Check]:
+    """Every rule, in the order a record is checked."""
+    checks: list[_Check] = []
+
+    def coerce(spec: _Field) -> None:
+        value = pl.col(spec.name)
+        msg = _msg(spec.name)
+        fails = pl.lit(False)
+        if msg in columns:
+            fails = fails | pl.col(msg).is_not_null()
+        if spec.required:
+            fails = fails | value.is_null()
+        if spec.kind == "int":
+            lo, hi = spec.bounds
+            fails = fails | ~value.is_between(lo, hi)
+        name = spec.name
+
+        def message(row: dict[str, Any]) -> str:
+            if row.get(msg) is not None:
+                return str(row[msg])
+            if row[name] is None:
+                return "is null"
+            return f"integer {_shown(row[name])} is outside {spec.bounds[0]}..{spec.bounds[1]}"
+
+        checks.append(_Check(name, fails.fill_null(False), message))
+
+    def rule(name: str, fails: pl.Expr, message: Any) -> None:
+        checks.append(_Check(name, fails.fill_null(False), message))
+
+    if "_not_object" in columns:
+        rule("*", pl.col("_not_object"), lambda row: "record is not an object")
+    if "_conflict" in columns:
+        rule("", pl.col("_conflict"), None)  # the stored error is raised as it is
+    missing = [_missing(name) for name in _NEEDED if _missing(name) in columns]
+    if missing:
+        checks.append(_Check("", pl.any_horizontal(missing).fill_null(False), None, schema=True))
+
+    freq, year, month, period = (pl.col(c) for c in ("freqCode", "refYear", "refMonth", "period"))
+    for name in ("freqCode", "refYear", "refMonth", "period"):
+        coerce(_BY_NAME[name])
+    annual, monthly = freq == "A", freq == "M"
+    rule(
+        "refMonth",
+        annual & (month != 52),
+        lambda row: f"annual record must carry refMonth 52, got {row['refMonth']}",
+    )
+    rule(
+        "period",
+        annual & (month == 52) & (period != year.cast(pl.String)),
+        lambda row: (
+            f"annual period {_shown(row['period'])} does not match refYear {row['refYear']}"
+        ),
+    )
+    rule(
+        "refMonth",
+        monthly & ~month.is_between(1, 12),
+        lambda row: f"monthly record must carry refMonth 1-12, got {row['refMonth']}",
+    )
+    yyyymm = year.cast(pl.String) + month.cast(pl.String).str.zfill(2)
+    rule(
+        "period",
+        monthly & month.is_between(1, 12) & (period != yyyymm),
+        lambda row: (
+            f"monthly period {_shown(row['period'])} does not match "
+            f"{row['refYear']}/{row['refMonth']}"
+        ),
+    )
+    rule(
+        "freqCode",
+        ~freq.is_in(["A", "M"]),
+        lambda row: f"expected 'A' or 'M', got {_shown(row['freqCode'])}",
+    )
+    coerce(_BY_NAME["cmdCode"])
+    coerce(_BY_NAME["aggrLevel"])
+    cmd = pl.col("cmdCode")
+    is_hs6 = cmd.str.contains(_HS6_RE.pattern)
+    is_heading = cmd.str.contains(_HS_AGGREGATE_RE.pattern)
+    rule(
+        "cmdCode",
+        ~is_hs6 & ~is_heading,
+        lambda row: f"expected a 6-digit HS6 code, got {_shown(row['cmdCode'])}",
+    )
+    rule(
+        "cmdCode",
+        (is_hs6 | is_heading) & (_level(cmd) != pl.col("aggrLevel")),
+        lambda row: f"{row['cmdCode']!r} does not match aggrLevel {row['aggrLevel']}",
+    )
+    coerce(_BY_NAME["flowCode"])
+    rule(
+        "flowCode",
+        ~pl.col("flowCode").is_in(["M", "X"]),
+        lambda row: f"expected 'M' or 'X', got {_shown(row['flowCode'])}",
+    )
+    for spec in _FIELDS[7:]:
+        coerce(spec)
+    return checks
+
+
+def _level(cmd: pl.Expr) -> pl.Expr:
+    """HS level of a code: 6 for HS6, 2 or 4 for headings, 0 for TOTAL."""
+    return (
+        pl.when(cmd.str.contains(_HS6_RE.pattern))
+        .then(6)
+        .when(cmd == "TOTAL")
+        .then(0)
+        .otherwise(cmd.str.len_chars())
+    )
+
+
+def _rows_exprs() -> list[pl.Expr]:
+    """The output columns of a checked batch (plus the slice flags and the record's place)."""
+    col = pl.col
+    unit_na = (col("qtyUnitCode") == -1).fill_null(False) | (
+        col("qtyUnitAbbr").str.to_uppercase() == "N/A"
+    ).fill_null(False)
+    mos = col("mosCode")
+    return [
+        col("reporterCode").cast(pl.Int32).alias("reporter_code"),
+        col("partnerCode").cast(pl.Int32).alias("partner_code"),
+        col("flowCode").alias("flow_code"),
+        col("freqCode").alias("freq"),
+        col("period"),
+        col("refYear").cast(pl.Int32).alias("ref_year"),
+        pl.when(col("freqCode") == "M").then(col("refMonth")).cast(pl.Int8).alias("ref_month"),
+        col("cmdCode").alias("hs6"),
+        col("classificationCode").alias("hs_edition"),
+        col("primaryValue").alias("primary_value_usd"),
+        col("cifvalue").alias("cif_value_usd"),
+        col("fobvalue").alias("fob_value_usd"),
+        col("netWgt").alias("net_weight_kg"),
+        col("qty"),
+        pl.when(unit_na).then(None).otherwise(col("qtyUnitAbbr")).alias("qty_unit"),
+        col("isQtyEstimated").alias("is_qty_estimated"),
+        col("isNetWgtEstimated").alias("is_net_wgt_estimated"),
+        col("isReported").alias("is_reported"),
+        col("isAggregate").alias("is_aggregate"),
+        col("legacyEstimationFlag").cast(pl.Int32).alias("legacy_estimation_flag"),
+        col("partner2Code").cast(pl.Int32).alias("partner2_code"),
+        col("customsCode").alias("customs_code"),
+        col("motCode").cast(pl.Int32).alias("mot_code"),
+        (mos.is_null() | mos.is_in(["0", ""]).fill_null(False)).alias("_mos_ok"),
+        col("cmdCode").str.contains(_HS6_RE.pattern).alias("_hs6"),
+        col("_answer"),
+        col("_index"),
+    ]
+
+
+#: Columns kept per row between the batches and the end (URL, sha256 and source added then).
+_KEPT = [c for c in OUTPUT_COLUMNS if c not in ("source", "raw_sha256", "source_url")] + [
+    "_answer",
+    "_index",
+]
+#: The grain, without the breakdown dimensions every kept row has at 0 / C00 / 0.
+_KEPT_GRAIN = [c for c in GRAIN if c not in ("partner2_code", "customs_code", "mot_code")]
+_VALUE_COLUMNS = [
+    c for c in OUTPUT_COLUMNS if c not in GRAIN and c not in ("source", "raw_sha256", "source_url")
+]
+_SORT = ["freq", "period", "flow_code", "hs6", "partner_code"]
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+class TradeNormaliser:
+    """Normalise answers as they arrive (fetch order): :meth:`add` each, then :meth:`finish`.
+
+    Memory holds the kept rows (typed, about 200 bytes each) and one batch of answers being
+    checked, never the answers' records as Python objects.
+    """
+
+    def __init__(self, *, batch_rows: int = BATCH_ROWS) -> None:
+        self.batch_rows = batch_rows
+        self._urls: list[str] = []
+        self._shas: list[str] = []
+        self._pending: list[tuple[int, _Typed]] = []
+        self._pending_rows = 0
+        self._kept: list[pl.DataFrame] = []
+        self._unknown: dict[str, None] = {}
+        self.stats = {"records_in": 0, "aggregate_rows_dropped": 0, "breakdown_rows_dropped": 0}
+
+    def add(self, batch: RecordBatch) -> None:
+        """Read one response's records (checked with the next batch of answers)."""
+        url, sha = batch.source_url, batch.raw_sha256
+        answer = getattr(batch, "answer", None)
+        typed = _from_answer(answer, url) if isinstance(answer, Answer) else None
+        if typed is None:
+            typed = _from_records(batch.records, url)
+        no = len(self._urls)
+        self._urls.append(url)
+        self._shas.append(sha)
+        for key in typed.unknown:
+            if len(self._unknown) < 50:
+                self._unknown.setdefault(key, None)
+        self._pending.append((no, typed))
+        self._pending_rows += typed.table.num_rows
+        if self._pending_rows >= self.batch_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        if not pending:
             return
-        unknown = unknown_fields(raw)
-        hint = (
-            f"; the record carries keys Comtrade's schema does not know: {unknown[:10]} (renamed?)"
-            if unknown
-            else ""
-        )
-        raise ComtradeSchemaError(
-            self.url,
-            missing[0],
-            f"missing: the normaliser needs it and the key is absent ({len(missing)} needed "
-            f"field(s) absent: {missing[:10]}){hint}",
-            self.index,
-            unknown=unknown,
-            **_context(self.rec),
-        )
-
-    def _get(self, name: str, required: bool) -> Any:
-        if name not in self.rec:
-            if required:
-                raise self._err(name, "missing")
-            return None
-        value = self.rec[name]
-        if isinstance(value, str) and value.strip() == "" and not required:
-            return None
-        if value is None and required:
-            raise self._err(name, "is null")
-        return value
-
-    def int_(
-        self, name: str, required: bool = True, bounds: tuple[int, int] = _INT32
-    ) -> int | None:
-        v = self._get(name, required)
-        if v is None:
-            return None
-        out: int | None = None
-        if isinstance(v, bool):
-            pass
-        elif isinstance(v, int):
-            out = v
-        elif isinstance(v, float) and v.is_integer():
-            out = int(v)
-        elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
-            with contextlib.suppress(ValueError):
-                out = int(v.strip())
-        if out is None:
-            raise self._err(name, f"expected an integer, got {_shown(v)}")
-        lo, hi = bounds
-        if not lo <= out <= hi:
-            raise self._err(name, f"integer {_shown(v)} is outside {lo}..{hi}")
-        return out
-
-    def float_(self, name: str, required: bool = False) -> float | None:
-        v = self._get(name, required)
-        if v is None:
-            return None
-        f: float | None = None
-        try:
-            if isinstance(v, bool):
-                pass
-            elif isinstance(v, int | float):
-                f = float(v)
-            elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
-                f = float(v.strip())
-        except (ValueError, OverflowError):
-            f = None
-        if f is None:
-            raise self._err(name, f"expected a number, got {_shown(v)}")
-        if math.isnan(f) or math.isinf(f):
-            raise self._err(name, f"expected a finite number, got {_shown(v)}")
-        return f
-
-    def bool_(self, name: str, required: bool = True) -> bool | None:
-        v = self._get(name, required)
-        if v is None:
-            return None
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, int) and v in (0, 1):
-            return bool(v)
-        if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-            return v.strip().lower() == "true"
-        raise self._err(name, f"expected a boolean, got {_shown(v)}")
-
-    def str_(self, name: str, required: bool = True) -> str | None:
-        v = self._get(name, required)
-        if v is None:
-            return None
-        if not isinstance(v, str):
-            raise self._err(name, f"expected a string, got {type(v).__name__} {_shown(v)}")
-        return v.strip()
-
-
-def _row(rec: Mapping[str, Any], url: str, sha: str, index: int) -> dict[str, Any]:
-    r = _Coercer(_canonical_record(rec, url, index), url, index)
-    r.check_schema(rec)
-    freq = r.str_("freqCode")
-    ref_year = r.int_("refYear")
-    ref_month = r.int_("refMonth")
-    period_raw = r._get("period", True)
-    if isinstance(period_raw, int) and not isinstance(period_raw, bool):
-        period = str(r.int_("period"))  # bulk listings serve it as an int
-    else:
-        period = r.str_("period")
-    assert freq is not None and ref_year is not None and ref_month is not None
-    if freq == "A":
-        if ref_month != 52:
-            raise r._err("refMonth", f"annual record must carry refMonth 52, got {ref_month}")
-        if period != str(ref_year):
-            raise r._err(
-                "period", f"annual period {_shown(period)} does not match refYear {ref_year}"
+        tables = []
+        for no, typed in pending:
+            n = typed.table.num_rows
+            tables.append(
+                typed.table.append_column("_answer", pa.array([no] * n, pa.int32())).append_column(
+                    "_index", pa.array(range(n), pa.int32())
+                )
             )
-        month: int | None = None
-    elif freq == "M":
-        if not 1 <= ref_month <= 12:
-            raise r._err("refMonth", f"monthly record must carry refMonth 1-12, got {ref_month}")
-        if period != f"{ref_year}{ref_month:02d}":
-            raise r._err(
-                "period", f"monthly period {_shown(period)} does not match {ref_year}/{ref_month}"
+        raw = pl.from_arrow(pa.concat_tables(tables, promote_options="permissive"))
+        assert isinstance(raw, pl.DataFrame)
+        if raw.height == 0:
+            return
+        df = raw.with_columns(_typed_exprs(raw.columns))
+        checks = _checks(set(df.columns))
+        failed = df.select(pl.any_horizontal([c.fails for c in checks]).any()).item()
+        if failed:
+            self._raise_first(df, checks, dict(pending))
+        rows = df.select(_rows_exprs())
+        del raw, df
+        hs6 = rows.filter(pl.col("_hs6"))
+        classic = (
+            (pl.col("partner2_code") == 0)
+            & (pl.col("mot_code") == 0)
+            & (pl.col("customs_code") == "C00")
+            & pl.col("_mos_ok")
+        )
+        kept = hs6.filter(classic).select(_KEPT)
+        self.stats["records_in"] += rows.height
+        self.stats["aggregate_rows_dropped"] += rows.height - hs6.height
+        self.stats["breakdown_rows_dropped"] += hs6.height - kept.height
+        self._kept.append(kept)
+
+    def _raise_first(
+        self, df: pl.DataFrame, checks: list[_Check], typed: dict[int, _Typed]
+    ) -> None:
+        """Raise the error of the first failing record (fetch order), first rule first."""
+        fails = df.select([c.fails.alias(str(i)) for i, c in enumerate(checks)])
+        row_no = int(fails.select(pl.any_horizontal(pl.all()).arg_max()).item())
+        flags = fails.row(row_no)
+        check = checks[flags.index(True)]
+        row = df.row(row_no, named=True)
+        no, index = int(row["_answer"]), int(row["_index"])
+        url = self._urls[no]
+        source = typed[no]
+        if check.field == "" and not check.schema:
+            raise source.conflicts[index]
+        raw = _raw_record(source, index)
+        ctx = _context(raw)
+        if check.schema:
+            missing = [name for name in _NEEDED if row.get(_missing(name))]
+            unknown = unknown_fields(raw)
+            hint = (
+                f"; the record carries keys Comtrade's schema does not know: {unknown[:10]} "
+                "(renamed?)"
+                if unknown
+                else ""
             )
-        month = ref_month
-    else:
-        raise r._err("freqCode", f"expected 'A' or 'M', got {_shown(freq)}")
-    cmd = r.str_("cmdCode")
-    aggr = r.int_("aggrLevel", bounds=(0, 12))
-    assert cmd is not None and aggr is not None
-    if _HS6_RE.match(cmd):
-        level = 6
-    elif _HS_AGGREGATE_RE.match(cmd):
-        level = 0 if cmd == "TOTAL" else len(cmd)
-    else:
-        raise r._err("cmdCode", f"expected a 6-digit HS6 code, got {_shown(cmd)}")
-    if level != aggr:
-        raise r._err("cmdCode", f"{cmd!r} does not match aggrLevel {aggr}")
-    flow = r.str_("flowCode")
-    if flow not in ("M", "X"):
-        raise r._err("flowCode", f"expected 'M' or 'X', got {_shown(flow)}")
-    mos = r._get("mosCode", False)
-    if isinstance(mos, bool) or not isinstance(mos, str | int | None):
-        raise r._err("mosCode", f"expected a code, got {_shown(mos)}")
-    unit_code = r.int_("qtyUnitCode", required=False)
-    unit = r.str_("qtyUnitAbbr", required=False)
-    if unit_code == -1 or (unit is not None and unit.upper() == "N/A"):
-        unit = None
-    return {
-        "source": SOURCE,
-        "reporter_code": r.int_("reporterCode"),
-        "partner_code": r.int_("partnerCode"),
-        "flow_code": flow,
-        "freq": freq,
-        "period": period,
-        "ref_year": ref_year,
-        "ref_month": month,
-        "hs6": cmd,
-        "hs_edition": r.str_("classificationCode"),
-        "primary_value_usd": r.float_("primaryValue", required=True),
-        "cif_value_usd": r.float_("cifvalue"),
-        "fob_value_usd": r.float_("fobvalue"),
-        "net_weight_kg": r.float_("netWgt"),
-        "qty": r.float_("qty"),
-        "qty_unit": unit,
-        "is_qty_estimated": r.bool_("isQtyEstimated"),
-        "is_net_wgt_estimated": r.bool_("isNetWgtEstimated"),
-        "is_reported": r.bool_("isReported"),
-        "is_aggregate": r.bool_("isAggregate"),
-        "legacy_estimation_flag": r.int_("legacyEstimationFlag", required=False),
-        "raw_sha256": sha,
-        "source_url": url,
-        "partner2_code": r.int_("partner2Code"),
-        "customs_code": r.str_("customsCode"),
-        "mot_code": r.int_("motCode"),
-        "_mos_ok": mos is None or mos == 0 or (isinstance(mos, str) and mos.strip() in ("0", "")),
-        "_hs6": level == 6,
-        "_index": index,
-    }
+            raise ComtradeSchemaError(
+                url,
+                missing[0],
+                f"missing: the normaliser needs it and the key is absent ({len(missing)} needed "
+                f"field(s) absent: {missing[:10]}){hint}",
+                index,
+                unknown=unknown,
+                **ctx,
+            )
+        if check.field == "*":
+            raise ComtradeRecordError(url, "*", "record is not an object", index)
+        raise ComtradeRecordError(url, check.field, check.message(row), index, **ctx)
+
+    def finish(self, *, keep_order: bool = False) -> NormalisedTrade:
+        """Deduplicate, sort, split and validate everything added (see the module docs)."""
+        self._flush()
+        kept = (
+            pl.concat(self._kept, rechunk=False)
+            if self._kept
+            else pl.DataFrame(schema={c: _POLARS_SCHEMA.get(c, pl.Int32) for c in _KEPT})
+        )
+        self._kept = []
+        last = kept.select(pl.struct(_KEPT_GRAIN).is_last_distinct()).to_series()
+        duplicates = conflicting = 0
+        if not last.all():
+            versions = kept.select(pl.struct(_KEPT_GRAIN + _VALUE_COLUMNS).n_unique()).item()
+            kept = kept.filter(last)
+            duplicates = last.len() - kept.height
+            conflicting = versions - kept.height
+        del last
+        is_world = pl.col("partner_code") == 0
+        if keep_order:
+            partners, world = kept.filter(~is_world), kept.filter(is_world)
+        else:
+            ordered = kept.sort([is_world, *_SORT], maintain_order=True)
+            n_world = int(kept.select(is_world.sum()).item())
+            partners = ordered.slice(0, ordered.height - n_world)
+            world = ordered.slice(ordered.height - n_world)
+        del kept
+        urls = pl.Series(self._urls, dtype=pl.String)
+        shas = pl.Series(self._shas, dtype=pl.String)
+
+        def widen(df: pl.DataFrame) -> pl.DataFrame:
+            answer = df["_answer"]
+            return df.with_columns(
+                pl.lit(SOURCE).alias("source"),
+                shas.gather(answer).alias("raw_sha256"),
+                urls.gather(answer).alias("source_url"),
+            ).select(*OUTPUT_COLUMNS, "_index")
+
+        partners = _validate(TradeFlowSchema, widen(partners))
+        world = _validate(WorldTotalSchema, widen(world))
+        stats = {
+            **self.stats,
+            "duplicates_dropped": duplicates,
+            "conflicting_duplicates": conflicting,
+            "partner_rows": partners.height,
+            "world_rows": world.height,
+        }
+        return NormalisedTrade(
+            partners=partners, world=world, stats=stats, unknown_fields=list(self._unknown)
+        )
+
+
+def _raw_record(source: _Typed, index: int) -> Mapping[str, Any]:
+    """A record as served (canonical keys), for an error's period/cmdCode/partnerCode."""
+    if source.records is not None:
+        rec = source.records[index]
+    elif source.struct is not None:
+        rec = source.struct[index].as_py()
+    else:  # pragma: no cover - every _Typed has one
+        return {}
+    if not isinstance(rec, Mapping):
+        return {}
+    return _fold_record(rec, "", index)[0]
 
 
 # --------------------------------------------------------------------------- validation
@@ -519,9 +1074,12 @@ def _row(rec: Mapping[str, Any], url: str, sha: str, index: int) -> dict[str, An
 
 def _validate(schema: type[dy.Schema], df: pl.DataFrame) -> pl.DataFrame:
     """Validate ``df`` (output columns plus ``_index``); the first failure names its record."""
-    good, failure = schema.filter(df.drop("_index"))
+    checked = df.drop("_index")
+    if schema.is_valid(checked):
+        return checked
+    good, failure = schema.filter(checked)
     counts = failure.counts()
-    if not counts:
+    if not counts:  # pragma: no cover - is_valid said otherwise
         return good
     details = failure.details()
     rules = [c for c in details.columns if c in counts]
@@ -556,57 +1114,10 @@ def normalise_batches(
 
     Output rows are sorted by (freq, period, flow_code, hs6, partner_code) unless ``keep_order``.
     """
-    rows: list[dict[str, Any]] = []
-    unknown: dict[str, None] = {}
-    records_in = 0
+    normaliser = TradeNormaliser()
     for batch in batches:
-        for i, rec in enumerate(batch.records):
-            if not isinstance(rec, Mapping):
-                raise ComtradeRecordError(batch.source_url, "*", "record is not an object", i)
-            rows.append(_row(rec, batch.source_url, batch.raw_sha256, i))
-            for key in unknown_fields(rec):
-                if len(unknown) < 50:
-                    unknown.setdefault(key, None)
-            records_in += 1
-    schema = {**_POLARS_SCHEMA, "_mos_ok": pl.Boolean, "_hs6": pl.Boolean, "_index": pl.Int64}
-    df = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-
-    hs6_rows = df.filter(pl.col("_hs6"))
-    aggregate_dropped = df.height - hs6_rows.height
-    classic = (
-        (pl.col("partner2_code") == 0)
-        & (pl.col("mot_code") == 0)
-        & (pl.col("customs_code") == "C00")
-        & pl.col("_mos_ok")
-    )
-    kept = hs6_rows.filter(classic)
-    breakdown_dropped = hs6_rows.height - kept.height
-
-    value_cols = [
-        c for c in OUTPUT_COLUMNS if c not in GRAIN and c not in ("raw_sha256", "source_url")
-    ]
-    distinct_versions = kept.unique(subset=[*GRAIN, *value_cols]).height
-    deduped = kept.unique(subset=list(GRAIN), keep="last", maintain_order=True)
-    duplicates_dropped = kept.height - deduped.height
-    conflicting = distinct_versions - deduped.height
-
-    out = deduped.select(*OUTPUT_COLUMNS, "_index")
-    if not keep_order:
-        out = out.sort(["freq", "period", "flow_code", "hs6", "partner_code"])
-    partners = _validate(TradeFlowSchema, out.filter(pl.col("partner_code") != 0))
-    world = _validate(WorldTotalSchema, out.filter(pl.col("partner_code") == 0))
-    stats = {
-        "records_in": records_in,
-        "aggregate_rows_dropped": aggregate_dropped,
-        "breakdown_rows_dropped": breakdown_dropped,
-        "duplicates_dropped": duplicates_dropped,
-        "conflicting_duplicates": conflicting,
-        "partner_rows": partners.height,
-        "world_rows": world.height,
-    }
-    return NormalisedTrade(
-        partners=partners, world=world, stats=stats, unknown_fields=list(unknown)
-    )
+        normaliser.add(batch)
+    return normaliser.finish(keep_order=keep_order)
 
 
 def normalise_records(
