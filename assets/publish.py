@@ -1,5 +1,6 @@
 """The reader snapshot analysts open: labelled, then copied + atomically renamed."""
 
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -19,10 +20,20 @@ def publish_reader(warehouse: Warehouse, run_id: str | None) -> dict[str, object
             "updated_at": [now, now],
         }
     )
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     store.replace_partition("dataset_info", info, run_id=run_id)
-    path = store.publish()
+    seconds["label"] = time.perf_counter() - started
+    path = store.publish(timings=seconds)
+    started = time.perf_counter()
     counts = store.table_counts()
-    return {"reader_path": str(path), "dataset_label": warehouse.dataset_label, "counts": counts}
+    seconds["counts"] = time.perf_counter() - started
+    return {
+        "reader_path": str(path),
+        "dataset_label": warehouse.dataset_label,
+        "counts": counts,
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+    }
 
 
 def build_publish_asset(upstream: list) -> dg.AssetsDefinition:
@@ -46,6 +57,7 @@ def build_publish_asset(upstream: list) -> dg.AssetsDefinition:
                 "reader_path": dg.MetadataValue.path(out["reader_path"]),
                 "dataset_label": str(out["dataset_label"]),
                 "tables": dg.MetadataValue.md("| table | rows |\n| --- | --- |\n" + table),
+                "publish_seconds": dg.MetadataValue.json(out["seconds"]),
                 **{f"rows_{t}": n for t, n in counts.items()},
             }
         )

@@ -1,77 +1,91 @@
-"""Analyst marts (group ``marts``): SQL views over the warehouse, one asset per view.
+"""Analyst marts (group ``marts``): tables built at refresh time, one asset per mart.
 
-Each view lives in ``warehouse/marts/NN_<name>.sql`` with its ``COMMENT ON`` statements. The
-asset (re)creates the view in one transaction and reports its row count and a preview.
-Views cost nothing to store and are always current; the published reader file carries them.
+Each mart lives in ``warehouse/marts/NN_<name>.sql`` with its ``COMMENT ON`` statements and the
+``@inputs`` / ``@period_key`` lines that say what it depends on (``warehouse/mart_build.py``).
+The asset brings its table up to date as far as its inputs changed since its last build: not at
+all (a PIB day leaves the trade marts alone), the changed period slices (a trade load), or the
+whole table; analysts then read precomputed rows. Metadata comes from the build itself (rows,
+what was rebuilt and why), never from a count over the mart.
 """
-
-import re
-from pathlib import Path
 
 import dagster as dg
 
 from assets.comtrade.assets import trade_flow_annual, trade_flow_monthly
-from assets.events.assets import policy_event
+from assets.events.assets import event_catalogue, policy_event
 from assets.reference.assets import dim_country, dim_hs_code, dim_mineral
 from pipelines.metadata import preview_md
 from pipelines.resources import Warehouse
-from warehouse.store import MARTS_DIR
+from warehouse.mart_build import (
+    MartDefinition,
+    build_mart,
+    mart_definitions,
+    mart_files,
+    parse_mart,
+    period_key_expressions,
+)
+
+__all__ = ["build_mart_asset", "mart_assets", "mart_files", "mart_name"]
 
 _UPSTREAM = {
     "fact_trade_flow": [trade_flow_annual, trade_flow_monthly],
-    "policy_event": [policy_event],
-    "event_mineral": [policy_event],
-    "event_country": [policy_event],
-    "event_amount": [policy_event],
+    "policy_event": [policy_event, event_catalogue],
+    "event_mineral": [policy_event, event_catalogue],
+    "event_country": [policy_event, event_catalogue],
+    "event_amount": [policy_event, event_catalogue],
+    "event_hs_code": [event_catalogue],
     "dim_hs_code": [dim_hs_code],
     "dim_country": [dim_country],
     "dim_mineral": [dim_mineral],
 }
 
 
-def mart_files() -> list[Path]:
-    return sorted(MARTS_DIR.glob("[0-9][0-9]_*.sql"))
+def mart_name(path) -> str:
+    return parse_mart(path).name
 
 
-def mart_name(path: Path) -> str:
-    return path.stem.split("_", 1)[1]
-
-
-def _view_comment(sql: str) -> str:
-    m = re.search(r"COMMENT ON VIEW \w+ IS '((?:[^']|'')*)'", sql)
-    return m.group(1).replace("''", "'") if m else ""
-
-
-def build_mart_asset(path: Path) -> dg.AssetsDefinition:
-    name = mart_name(path)
-    sql = path.read_text(encoding="utf-8")
-    referenced = set(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", sql, flags=re.IGNORECASE))
+def _deps(definition: MartDefinition, marts: set[str]) -> list:
     deps: list = []
-    for ref in sorted(referenced):
-        if ref.startswith("mart_") and ref != name:
-            deps.append(dg.AssetKey(ref))
-        for up in _UPSTREAM.get(ref, []):
+    for table in definition.inputs:
+        if table in marts:
+            deps.append(dg.AssetKey(table))
+        for up in _UPSTREAM.get(table, []):
             if up not in deps:
                 deps.append(up)
+    return deps
+
+
+def build_mart_asset(definition: MartDefinition, marts: set[str]) -> dg.AssetsDefinition:
+    name = definition.name
 
     @dg.asset(
         name=name,
         group_name="marts",
         kinds={"duckdb", "sql"},
         pool="warehouse",
-        deps=deps,
-        description=_view_comment(sql) + f" (SQL: warehouse/marts/{path.name})",
+        deps=_deps(definition, marts),
+        description=definition.comment + f" (SQL: warehouse/marts/{definition.path.name})",
     )
-    def _mart(warehouse: Warehouse) -> dg.MaterializeResult:
-        store = warehouse.store()
-        store.execute_script(sql)
-        with store.read() as con:
-            rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+    def _mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        with warehouse.store().connect() as con:  # one connection: build, then a preview
+            build = build_mart(con, definition, period_keys=_PERIOD_KEYS, run_id=context.run.run_id)
             head = con.execute(f'SELECT * FROM "{name}" LIMIT 10').pl()
+        res = build.result
+        stages = {
+            s.table: {"mode": s.mode, "rows": s.rows, "seconds": round(s.seconds, 3)}
+            for s in build.stages
+        }
         return dg.MaterializeResult(
             metadata={
-                "rows": rows,
+                "rows": res.rows,
                 "columns": len(head.columns),
+                "build_mode": res.mode,
+                "build_reason": res.reason,
+                "rows_inserted": res.inserted,
+                "rows_deleted": res.deleted,
+                "slices_rebuilt": len(res.slices),
+                "slices": ", ".join(res.slices[:20]) + (" ..." if len(res.slices) > 20 else ""),
+                "build_seconds": round(build.seconds, 3),
+                "stages": dg.MetadataValue.json(stages),
                 "preview": dg.MetadataValue.md(preview_md(head)),
             }
         )
@@ -79,4 +93,6 @@ def build_mart_asset(path: Path) -> dg.AssetsDefinition:
     return _mart
 
 
-mart_assets = [build_mart_asset(p) for p in mart_files()]
+_DEFINITIONS = mart_definitions()
+_PERIOD_KEYS = period_key_expressions(_DEFINITIONS)
+mart_assets = [build_mart_asset(d, {m.name for m in _DEFINITIONS}) for d in _DEFINITIONS]

@@ -1,4 +1,8 @@
-CREATE OR REPLACE VIEW mart_import_dependence AS
+-- Materialised as a TABLE at refresh time (warehouse/mart_build.py explains the @ lines).
+-- Rebuilt slice by slice: a period's rows depend only on that period's facts.
+-- @inputs fact_trade_flow dim_hs_code dim_mineral dim_country
+-- @period_key freq || ':' || period
+CREATE OR REPLACE TABLE mart_import_dependence AS
 WITH flows AS (
     SELECT h.mineral_id, f.freq, f.period, f.ref_year, f.ref_month, f.partner_code,
            sum(f.primary_value_usd) AS import_value_usd,
@@ -24,7 +28,7 @@ JOIN dim_mineral m USING (mineral_id)
 LEFT JOIN dim_country c ON c.area_code = fl.partner_code
 WINDOW w AS (PARTITION BY fl.mineral_id, fl.freq, fl.period);
 
-COMMENT ON VIEW mart_import_dependence IS 'How dependent India is on each partner for each critical mineral: imports (flow M) by mineral x partner x period (annual and monthly rows; filter on freq), with the partner''s share of the mineral''s imports and its rank. Counts HS codes that are specific to the mineral or mixed (a mixed code counts for every mineral it carries, see value_from_mixed_codes_usd); downstream products (batteries, magnets) are left out.';
+COMMENT ON TABLE mart_import_dependence IS 'How dependent India is on each partner for each critical mineral: imports (flow M) by mineral x partner x period (annual and monthly rows; filter on freq), with the partner''s share of the mineral''s imports and its rank. Counts HS codes that are specific to the mineral or mixed (a mixed code counts for every mineral it carries, see value_from_mixed_codes_usd); downstream products (batteries, magnets) are left out.';
 COMMENT ON COLUMN mart_import_dependence.mineral_id IS 'dim_mineral.mineral_id.';
 COMMENT ON COLUMN mart_import_dependence.mineral_name IS 'Mineral name.';
 COMMENT ON COLUMN mart_import_dependence.freq IS 'A = annual, M = monthly.';

@@ -1,4 +1,8 @@
-CREATE OR REPLACE VIEW mart_policy_timeline AS
+-- Materialised as a TABLE at refresh time (warehouse/mart_build.py explains the @ lines).
+-- Rebuilt whole when an event table changes (event_catalogue_link is a view over policy_event,
+-- event_mineral and event_country); a trade load leaves it alone.
+-- @inputs policy_event event_mineral event_country event_amount dim_mineral dim_country
+CREATE OR REPLACE TABLE mart_policy_timeline AS
 WITH links AS (
     SELECT pib_event_id, catalogue_event_id FROM event_catalogue_link
 ),
@@ -45,7 +49,7 @@ LEFT JOIN event_country ec USING (event_id)
 LEFT JOIN dim_country c ON c.area_code = ec.area_code
 LEFT JOIN amounts a USING (event_id);
 
-COMMENT ON VIEW mart_policy_timeline IS 'The policy timeline, both origins: one row per decision x mineral x country/actor (decisions without minerals or actors keep one row with NULLs). A decision is a catalogue event (curated, with sources and confidence) or a PIB-tagged event; a PIB event that is the same decision as a catalogue event (event_catalogue_link) is not shown on its own but folded into the catalogue row (linked_pib_event_ids, its PRIDs and URLs added). Filter on origin or jurisdiction (CN rows are China''s export controls).';
+COMMENT ON TABLE mart_policy_timeline IS 'The policy timeline, both origins: one row per decision x mineral x country/actor (decisions without minerals or actors keep one row with NULLs). A decision is a catalogue event (curated, with sources and confidence) or a PIB-tagged event; a PIB event that is the same decision as a catalogue event (event_catalogue_link) is not shown on its own but folded into the catalogue row (linked_pib_event_ids, its PRIDs and URLs added). Filter on origin or jurisdiction (CN rows are China''s export controls).';
 COMMENT ON COLUMN mart_policy_timeline.event_id IS 'policy_event.event_id (cat-... for catalogue events, pib-... for PIB events without a catalogue twin).';
 COMMENT ON COLUMN mart_policy_timeline.origin IS 'catalogue or pib.';
 COMMENT ON COLUMN mart_policy_timeline.jurisdiction IS 'Who acts: IN, CN, US, AU..., bilateral or multilateral.';

@@ -1,4 +1,32 @@
-CREATE OR REPLACE VIEW mart_event_trade_context AS
+-- Materialised as TABLES at refresh time (warehouse/mart_build.py explains the @ lines).
+--
+-- Stage 1, _mart_import_by_code: India's imports (flow M) per HS6 code and period, China and
+-- everyone else apart. Rebuilt slice by slice: a period's rows depend only on its facts.
+-- @inputs fact_trade_flow
+-- @period_key period_key
+CREATE OR REPLACE TABLE _mart_import_by_code AS
+SELECT period_key, hs6, freq, ref_year,
+       ref_year * 12 + coalesce(ref_month, 1) - 1 AS month_idx,
+       partner_code = 156 AS from_china,
+       sum(primary_value_usd) AS import_value_usd,
+       count(*) AS flow_rows
+FROM fact_trade_flow
+WHERE flow_code = 'M'
+GROUP BY ALL;
+
+COMMENT ON TABLE _mart_import_by_code IS 'Internal to mart_event_trade_context: India''s imports (flow M) summed per HS6 code and period, China (partner 156) and all other partners apart, kept up to date period by period so the mart is rebuilt from these sums instead of the facts.';
+COMMENT ON COLUMN _mart_import_by_code.period_key IS 'fact_trade_flow.period_key of the rows summed (A:2021, M:202403).';
+COMMENT ON COLUMN _mart_import_by_code.hs6 IS 'HS 6-digit code.';
+COMMENT ON COLUMN _mart_import_by_code.freq IS 'A = annual, M = monthly.';
+COMMENT ON COLUMN _mart_import_by_code.ref_year IS 'Calendar year.';
+COMMENT ON COLUMN _mart_import_by_code.month_idx IS 'ref_year * 12 + month - 1 (month 1 for annual rows).';
+COMMENT ON COLUMN _mart_import_by_code.from_china IS 'True for imports from China (partner 156), false for all other partners.';
+COMMENT ON COLUMN _mart_import_by_code.import_value_usd IS 'Sum of primary_value_usd, US dollars.';
+COMMENT ON COLUMN _mart_import_by_code.flow_rows IS 'Number of fact_trade_flow rows summed.';
+
+-- Stage 2, the mart. Rebuilt whole when an event table, a dimension or the trade data changes.
+-- @inputs policy_event event_mineral event_country event_hs_code dim_hs_code dim_country _mart_import_by_code fact_trade_flow
+CREATE OR REPLACE TABLE mart_event_trade_context AS
 WITH ev AS (
     -- one row per decision: PIB events linked to a catalogue event are shown through it
     SELECT e.event_id, coalesce(e.origin, 'pib') AS origin,
@@ -62,21 +90,42 @@ pairs AS (
     SELECT m.*, s.partner_scope, s.partner_code
     FROM ev_minerals m JOIN scopes s USING (event_id, mineral_id)
 ),
-trade AS (
-    SELECT hs6, partner_code, freq, ref_year,
-           ref_year * 12 + coalesce(ref_month, 1) - 1 AS month_idx,
-           primary_value_usd AS value_usd
-    FROM fact_trade_flow WHERE flow_code = 'M'
+set_series AS (
+    -- imports of each distinct code set (events that count the same codes share it), per
+    -- month or year, China and the rest apart, from the stored per-code sums
+    SELECT s.hs6_codes, t.freq, t.ref_year, t.month_idx, t.from_china,
+           sum(t.import_value_usd) AS value_usd
+    FROM (SELECT hs6_codes, unnest(hs6_codes) AS hs6
+          FROM (SELECT DISTINCT hs6_codes FROM code_lists)) s
+    JOIN _mart_import_by_code t ON t.hs6 = s.hs6
+    GROUP BY ALL
 ),
 matched AS (
+    -- china, rest_of_world and all_partners: the series of the event's code set, in its windows
+    -- (rows outside them add nothing to the sums or the month counts)
     SELECT p.event_id, p.mineral_id, p.partner_scope, p.partner_code,
            p.window_year, p.window_month_idx, t.freq, t.ref_year, t.month_idx, t.value_usd
     FROM pairs p
+    JOIN code_lists cl ON cl.event_id = p.event_id AND cl.mineral_id = p.mineral_id
+    JOIN set_series t ON t.hs6_codes = cl.hs6_codes
+    WHERE (p.partner_scope = 'all_partners'
+           OR (p.partner_scope = 'rest_of_world' AND NOT t.from_china)
+           OR (p.partner_scope = 'china' AND t.from_china))
+      AND ((t.freq = 'M' AND t.month_idx BETWEEN p.window_month_idx - 12 AND p.window_month_idx + 11)
+           OR (t.freq = 'A' AND t.ref_year IN (p.window_year - 1, p.window_year + 1)))
+    UNION ALL
+    -- a partner the event names: that partner's rows of the facts
+    SELECT p.event_id, p.mineral_id, p.partner_scope, p.partner_code,
+           p.window_year, p.window_month_idx, f.freq, f.ref_year,
+           f.ref_year * 12 + coalesce(f.ref_month, 1) - 1 AS month_idx,
+           f.primary_value_usd AS value_usd
+    FROM pairs p
     JOIN code_sets cs ON cs.event_id = p.event_id AND cs.mineral_id = p.mineral_id
-    JOIN trade t ON t.hs6 = cs.hs6
-    WHERE p.partner_scope = 'all_partners'
-       OR (p.partner_scope = 'rest_of_world' AND t.partner_code <> 156)
-       OR (p.partner_scope IN ('china', 'event_partner') AND t.partner_code = p.partner_code)
+    JOIN fact_trade_flow f ON f.hs6 = cs.hs6 AND f.partner_code = p.partner_code
+    WHERE p.partner_scope = 'event_partner' AND f.flow_code = 'M'
+      AND ((f.freq = 'M' AND f.ref_year * 12 + coalesce(f.ref_month, 1) - 1
+                BETWEEN p.window_month_idx - 12 AND p.window_month_idx + 11)
+           OR (f.freq = 'A' AND f.ref_year IN (p.window_year - 1, p.window_year + 1)))
 ),
 sums AS (
     SELECT event_id, mineral_id, partner_scope, partner_code,
@@ -114,7 +163,7 @@ LEFT JOIN sums s
       AND s.partner_code IS NOT DISTINCT FROM p.partner_code  -- NULL for rest_of_world
 LEFT JOIN dim_country c ON c.area_code = p.partner_code;
 
-COMMENT ON VIEW mart_event_trade_context IS 'Each decision''s minerals in trade context: India''s imports (flow M, US dollars) in the 12 months before the event month and the 12 months from it (monthly data), and in the calendar years before and after (annual data, the fallback where monthly data is missing). The window starts at effective_date when a measure has one. For each Chinese export control (is_china_control) and each of its minerals the rows answer "did India''s imports of what China restricted change, from China and from everyone else?": partner_scope china, rest_of_world and all_partners over the HS codes the measure names (hs_basis named_by_measure, matched on their first 6 digits), or the mineral''s own HS codes when it names none (mineral_codes). Other events have one row per foreign partner they name (event_partner) and one for all partners. months_*_with_data shows how complete a window is; NULL values mean no trade data for the window. Mixed HS codes count for every mineral they carry (see dim_hs_code).';
+COMMENT ON TABLE mart_event_trade_context IS 'Each decision''s minerals in trade context: India''s imports (flow M, US dollars) in the 12 months before the event month and the 12 months from it (monthly data), and in the calendar years before and after (annual data, the fallback where monthly data is missing). The window starts at effective_date when a measure has one. For each Chinese export control (is_china_control) and each of its minerals the rows answer "did India''s imports of what China restricted change, from China and from everyone else?": partner_scope china, rest_of_world and all_partners over the HS codes the measure names (hs_basis named_by_measure, matched on their first 6 digits), or the mineral''s own HS codes when it names none (mineral_codes). Other events have one row per foreign partner they name (event_partner) and one for all partners. months_*_with_data shows how complete a window is; NULL values mean no trade data for the window. Mixed HS codes count for every mineral they carry (see dim_hs_code).';
 COMMENT ON COLUMN mart_event_trade_context.event_id IS 'policy_event.event_id (PIB events linked to a catalogue event appear through it).';
 COMMENT ON COLUMN mart_event_trade_context.origin IS 'catalogue or pib.';
 COMMENT ON COLUMN mart_event_trade_context.jurisdiction IS 'Who acts: IN, CN, US..., bilateral or multilateral.';
