@@ -9,6 +9,7 @@ from assets.comtrade.assets import (
     trade_flow_annual,
     trade_flow_monthly,
 )
+from assets.comtrade.mirror import mirror_assets, mirror_checks, trade_mirror_annual
 from assets.events.assets import event_catalogue, events_assets, events_checks, policy_event
 from assets.marts.assets import mart_assets
 from assets.pib.assets import pib_assets, pib_checks
@@ -25,7 +26,7 @@ from pipelines.resources import build_resources
 from pipelines.schedules import build_pib_nightly, build_trade_refresh
 
 reader_snapshot = build_publish_asset(
-    [*reference_assets, *pib_assets, *trade_assets, policy_event, event_catalogue]
+    [*reference_assets, *pib_assets, *trade_assets, *mirror_assets, policy_event, event_catalogue]
     + [*tradestat_assets, *mart_assets, analyst_report]
 )
 
@@ -43,8 +44,9 @@ pib_job = dg.define_asset_job(
 )
 trade_annual_job = dg.define_asset_job(
     "trade_annual_job",
-    selection=dg.AssetSelection.assets(trade_flow_annual),
-    description="Comtrade annual trade flows for a range of years (one run per range).",
+    selection=dg.AssetSelection.assets(trade_flow_annual, trade_mirror_annual),
+    description="Comtrade annual trade flows for a range of years (one run per range): India's "
+    "own report and the partners' mirror flows with India.",
 )
 trade_monthly_job = dg.define_asset_job(
     "trade_monthly_job",
@@ -93,13 +95,21 @@ defs = dg.Definitions(
         *reference_assets,
         *pib_assets,
         *trade_assets,
+        *mirror_assets,
         *tradestat_assets,
         *events_assets,
         *mart_assets,
         analyst_report,
         reader_snapshot,
     ],
-    asset_checks=[*reference_checks, *pib_checks, *trade_checks, *tradestat_checks, *events_checks],
+    asset_checks=[
+        *reference_checks,
+        *pib_checks,
+        *trade_checks,
+        *mirror_checks,
+        *tradestat_checks,
+        *events_checks,
+    ],
     jobs=[*load_jobs, evaluation_job, refresh_job],
     schedules=[
         build_pib_nightly(pib_job),

@@ -37,7 +37,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -170,19 +170,27 @@ class ComtradeQuery:
     hs_codes: tuple[str, ...]
     flows: tuple[str, ...] = FLOWS
     reporter_code: int = INDIA
+    #: ``None`` (the default): ``partnerCode`` omitted, every partner plus World. A code (e.g.
+    #: 699 for mirror flows: what a partner reports about its trade with India) filters on it.
+    partner_code: int | None = None
 
     def __post_init__(self) -> None:
         validate_query_params(
             self.freq, self.periods, self.hs_codes, self.flows, self.reporter_code
         )
+        if self.partner_code is not None:
+            _check_area_code("partner", self.partner_code)
 
     def params(self, max_records: int) -> dict[str, str]:
-        """The query string, pinned parameters included (``partnerCode`` omitted on purpose)."""
+        """The query string, pinned parameters included (``partnerCode`` omitted on purpose
+        unless :attr:`partner_code` is set)."""
+        partner = {} if self.partner_code is None else {"partnerCode": str(self.partner_code)}
         return {
             "reporterCode": str(self.reporter_code),
             "period": ",".join(self.periods),
             "cmdCode": ",".join(self.hs_codes),
             "flowCode": ",".join(self.flows),
+            **partner,
             "partner2Code": "0",
             "motCode": "0",
             "customsCode": "C00",
@@ -201,16 +209,20 @@ class ComtradeQuery:
         return (
             f"{self.freq} {','.join(self.periods)} flow {','.join(self.flows)} {shown} "
             f"reporter {self.reporter_code}"
+            + ("" if self.partner_code is None else f" partner {self.partner_code}")
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "freq": self.freq,
             "periods": list(self.periods),
             "hs_codes": list(self.hs_codes),
             "flows": list(self.flows),
             "reporter_code": self.reporter_code,
         }
+        if self.partner_code is not None:
+            d["partner_code"] = self.partner_code
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ComtradeQuery:
@@ -220,7 +232,13 @@ class ComtradeQuery:
             hs_codes=tuple(d["hs_codes"]),
             flows=tuple(d.get("flows", FLOWS)),
             reporter_code=int(d.get("reporter_code", INDIA)),
+            partner_code=None if d.get("partner_code") is None else int(d["partner_code"]),
         )
+
+
+def _check_area_code(name: str, code: Any) -> None:
+    if isinstance(code, bool) or not isinstance(code, int) or code <= 0:
+        raise ComtradeParamError(f"{name} code must be a positive Comtrade area code, got {code!r}")
 
 
 def validate_query_params(
@@ -279,6 +297,7 @@ def plan_queries(
     *,
     flows: Sequence[str] = FLOWS,
     reporter_code: int = INDIA,
+    partner_code: int | None = None,
     endpoint: Endpoint = Endpoint.PREVIEW,
     max_codes_per_query: int | None = None,
     max_periods_per_query: int = 1,
@@ -307,7 +326,7 @@ def plan_queries(
         return len(q.url(endpoint, base_url)) < max_url_chars
 
     def chunk_codes(period_group: tuple[str, ...], codes: tuple[str, ...]) -> list[ComtradeQuery]:
-        q = ComtradeQuery(freq, period_group, codes, f, reporter_code)
+        q = ComtradeQuery(freq, period_group, codes, f, reporter_code, partner_code)
         if fits(q):
             return [q]
         if len(codes) == 1:
@@ -334,22 +353,13 @@ def split_query(query: ComtradeQuery) -> tuple[str, list[ComtradeQuery]]:
     if len(query.hs_codes) > 1:
         h = (len(query.hs_codes) + 1) // 2
         parts = [query.hs_codes[:h], query.hs_codes[h:]]
-        return "hs_codes", [
-            ComtradeQuery(query.freq, query.periods, part, query.flows, query.reporter_code)
-            for part in parts
-        ]
+        return "hs_codes", [replace(query, hs_codes=part) for part in parts]
     if len(query.flows) > 1:
-        return "flows", [
-            ComtradeQuery(query.freq, query.periods, query.hs_codes, (fl,), query.reporter_code)
-            for fl in query.flows
-        ]
+        return "flows", [replace(query, flows=(fl,)) for fl in query.flows]
     if len(query.periods) > 1:
         h = (len(query.periods) + 1) // 2
         parts = [query.periods[:h], query.periods[h:]]
-        return "periods", [
-            ComtradeQuery(query.freq, part, query.hs_codes, query.flows, query.reporter_code)
-            for part in parts
-        ]
+        return "periods", [replace(query, periods=part) for part in parts]
     raise ComtradeParamError(f"query cannot be split further: {query.describe()}")
 
 
@@ -789,13 +799,26 @@ class FetchResult:
 # --------------------------------------------------------------------------- client
 
 
-def fetch_request(freq: str, periods: Sequence[str], hs_codes: Sequence[str]) -> dict[str, Any]:
-    """The canonical identity of a fetch (stored in the state file to guard resumes)."""
-    return {
+def fetch_request(
+    freq: str,
+    periods: Sequence[str],
+    hs_codes: Sequence[str],
+    reporter_code: int = INDIA,
+    partner_code: int | None = None,
+) -> dict[str, Any]:
+    """The canonical identity of a fetch (stored in the state file to guard resumes).
+
+    Reporter and partner are part of it only when not India's own default (reporter 699, all
+    partners), so the state files of India's loads keep their shape."""
+    out: dict[str, Any] = {
         "freq": freq,
         "periods": list(_canonical(periods)),
         "hs_codes": list(_canonical(hs_codes)),
     }
+    if reporter_code != INDIA or partner_code is not None:
+        out["reporter_code"] = reporter_code
+        out["partner_code"] = partner_code
+    return out
 
 
 def api_key_from_env(env_var: str = API_KEY_ENV_VAR) -> str | None:
@@ -873,13 +896,21 @@ class ComtradeClient:
     # -- planning -------------------------------------------------------------------
 
     def plan(
-        self, freq: str, periods: Sequence[str], hs_codes: Sequence[str]
+        self,
+        freq: str,
+        periods: Sequence[str],
+        hs_codes: Sequence[str],
+        *,
+        reporter_code: int = INDIA,
+        partner_code: int | None = None,
     ) -> list[ComtradeQuery]:
         """The calls :meth:`fetch` would start with (before any cap-driven split)."""
         return plan_queries(
             freq,
             periods,
             hs_codes,
+            reporter_code=reporter_code,
+            partner_code=partner_code,
             endpoint=self.endpoint,
             max_codes_per_query=self.max_codes_per_query,
             max_periods_per_query=self.max_periods_per_query,
@@ -926,8 +957,14 @@ class ComtradeClient:
         state_path: Path | None = None,
         body_loader: Callable[[str], bytes] | None = None,
         on_answer: Callable[[ComtradeResponse], None] | None = None,
+        reporter_code: int = INDIA,
+        partner_code: int | None = None,
     ) -> FetchResult:
         """Plan and run every call for (freq, periods, codes), splitting at the row cap.
+
+        ``reporter_code`` (default India, 699) and ``partner_code`` (default: all partners and
+        World) select whose report is asked for: mirror flows pass a partner as reporter and
+        ``partner_code=699``.
 
         If ``state_path`` names an existing state file (left by a :class:`QuotaExhaustedError`),
         the fetch resumes from it: only pending calls are made. Records of the calls completed
@@ -940,7 +977,7 @@ class ComtradeClient:
         has) and is not kept, so memory does not grow with the number of answers. An exception
         it raises stops the fetch and propagates.
         """
-        request = fetch_request(freq, periods, hs_codes)
+        request = fetch_request(freq, periods, hs_codes, reporter_code, partner_code)
         if state_path is not None and Path(state_path).exists():
             state = FetchState.read(Path(state_path))
             if state.request is not None and state.request != request:
@@ -953,7 +990,9 @@ class ComtradeClient:
                 state, state_path=state_path, body_loader=body_loader, on_answer=on_answer
             )
         return self.run(
-            self.plan(freq, periods, hs_codes),
+            self.plan(
+                freq, periods, hs_codes, reporter_code=reporter_code, partner_code=partner_code
+            ),
             state_path=state_path,
             request=request,
             on_answer=on_answer,

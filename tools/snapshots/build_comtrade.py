@@ -101,6 +101,12 @@ UNPUBLISHED_PERIODS = {"202510"}  # the most recent month: answered with count 0
 # Years with a volume/price factor: the annual periods plus 2025 (monthly data only).
 FACTOR_YEARS = [*ANNUAL_PERIODS, "2025"]
 EXPECTED_CODES = ("283691", "284690", "282200", "282520")
+#: Mirror flows (issue 12): the partners that report their trade WITH India (partnerCode 699).
+MIRROR_PARTNERS_CSV = ROOT / "warehouse" / "reference" / "mirror_partners.csv"
+#: Codes per mirror call: the partner is fixed (India), so an answer holds at most 2 rows per code
+#: (X and M), 400 for 200 codes, under the 500-row preview cap (assets.comtrade.mirror).
+MIRROR_CODES_PER_QUERY = 200
+INDIA_AREA = (699, "IND", "India")
 
 # Comtrade area code -> (ISO3 as served in partnerISO, partnerDesc). Comtrade codes are not
 # ISO numeric (USA 842, France 251, Switzerland 757, Other Asia nes 490).
@@ -627,6 +633,108 @@ def generate_records(codes: Iterable[Code]) -> list[dict[str, Any]]:
     return db
 
 
+# --------------------------------------------------------------------------- mirror flows
+
+
+def load_mirror_partners() -> list[int]:
+    """Reporter codes of ``warehouse/reference/mirror_partners.csv`` (file order)."""
+    with MIRROR_PARTNERS_CSV.open(encoding="utf-8") as fh:
+        return [int(r["reporter_code"]) for r in csv.DictReader(fh)]
+
+
+def mirror_groups(codes: Iterable[Code], reporters: Iterable[int]) -> list[FetchGroup]:
+    """The mirror asset's fetches: per reporter, one annual group per HS edition."""
+    by_edition = codes_by_edition(codes)
+    return [
+        FetchGroup("A", edition, tuple(eps), tuple(by_edition[edition]))
+        for _ in reporters
+        for edition, eps in periods_by_edition(ANNUAL_PERIODS).items()
+    ]
+
+
+def generate_mirror_records(db: list[dict[str, Any]], reporters: list[int]) -> list[dict[str, Any]]:
+    """SAMPLE mirror records: each partner's own report of its trade with India (partner 699).
+
+    Derived from India's annual sample rows with that partner: India's imports (M, CIF) become
+    the partner's exports to India (X, FOB = CIF / r) and India's exports (X, FOB) the partner's
+    imports from India (M, CIF = FOB x r), with r drawn around the usual CIF/FOB margin (1.02 to
+    1.10, seeded); about one series in eight gets a ratio outside the mart's band (0.6-0.9 or
+    1.25-1.8: mis-invoicing, transit, timing) and about one in twenty is not reported by the
+    partner at all, so the reconciliation mart has every case to show.
+    """
+    wanted = set(reporters)
+    out: list[dict[str, Any]] = []
+    for r in db:
+        partner = r["partnerCode"]
+        if r["freqCode"] != "A" or partner not in wanted:
+            continue
+        key = f"{SEED}|mirror|{r['period']}|{r['flowCode']}|{r['cmdCode']}|{partner}"
+        rng = random.Random(key)
+        draw = rng.random()
+        if draw < 0.05:
+            continue  # the partner does not report this series
+        if draw < 0.17:
+            ratio = rng.uniform(0.6, 0.9) if rng.random() < 0.5 else rng.uniform(1.25, 1.8)
+        else:
+            ratio = rng.uniform(1.02, 1.10)
+        flow = "X" if r["flowCode"] == "M" else "M"
+        india_value = _get(r, "primaryValue")
+        value = float(round(india_value / ratio if flow == "X" else india_value * ratio, 3))
+        kg = r.get("netWgt")
+        kg = None if kg is None else float(max(1, round(kg * rng.uniform(0.97, 1.03))))
+        iso, desc = PARTNERS[partner]
+        rec = dict(r)
+        for k in [k for k in rec if k.lower() in ("cifvalue", "fobvalue", "isnetwgtestimated",
+                                                  "isgrosswgtestimated")]:  # fmt: skip
+            del rec[k]  # casing quirks stay with India's records
+        rec.update(
+            reporterCode=partner, reporterISO=iso, reporterDesc=desc,
+            partnerCode=INDIA_AREA[0], partnerISO=INDIA_AREA[1], partnerDesc=INDIA_AREA[2],
+            flowCode=flow, flowDesc="Import" if flow == "M" else "Export",
+            qty=kg, altQty=kg, netWgt=kg, isReported=True, isAggregate=False,
+        )  # fmt: skip
+        rec.update(
+            isNetWgtEstimated=bool(r.get("isNetWgtEstimated", r.get("isnetWgtEstimated", False))),
+            isGrossWgtEstimated=False,
+            cifvalue=value if flow == "M" else None,
+            fobvalue=value if flow == "X" else None,
+            primaryValue=value,
+        )
+        out.append({k: rec[k] for k in MIRROR_FIELD_ORDER})
+    return out
+
+
+#: The 47 fields in the order the API serves them (the India sample records' order).
+MIRROR_FIELD_ORDER = (
+    "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period", "reporterCode",
+    "reporterISO", "reporterDesc", "flowCode", "flowDesc", "partnerCode", "partnerISO",
+    "partnerDesc", "partner2Code", "partner2ISO", "partner2Desc", "classificationCode",
+    "classificationSearchCode", "isOriginalClassification", "cmdCode", "cmdDesc", "aggrLevel",
+    "isLeaf", "customsCode", "customsDesc", "mosCode", "motCode", "motDesc", "qtyUnitCode",
+    "qtyUnitAbbr", "qty", "isQtyEstimated", "altQtyUnitCode", "altQtyUnitAbbr", "altQty",
+    "isAltQtyEstimated", "netWgt", "isNetWgtEstimated", "grossWgt", "isGrossWgtEstimated",
+    "cifvalue", "fobvalue", "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
+)  # fmt: skip
+
+
+def mirror_expected(mirror: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts and totals of the mirror records (per reporter and flow) for the replay checks."""
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: {"M": 0, "X": 0})
+    value: dict[str, dict[str, float]] = defaultdict(lambda: {"M": 0.0, "X": 0.0})
+    for r in mirror:
+        rows[str(r["reporterCode"])][r["flowCode"]] += 1
+        value[str(r["reporterCode"])][r["flowCode"]] += r["primaryValue"]
+    return {
+        "description": "SAMPLE DATA: partner-reported annual trade with India (partnerCode "
+        "699), rows and primaryValue totals (USD) per reporter and flow (X = the partner's "
+        "exports to India, M = its imports from India).",
+        "periods": ANNUAL_PERIODS,
+        "reporters": sorted({r["reporterCode"] for r in mirror}),
+        "rows": {k: rows[k] for k in sorted(rows, key=int)},
+        "primary_value_usd": {k: value[k] for k in sorted(value, key=int)},
+    }
+
+
 # --------------------------------------------------------------------------- real records
 
 
@@ -821,9 +929,16 @@ def _rate_limit_first_2021(req: FakeRequest) -> bool:
 
 
 def record(
-    snapshot_dir: Path, codes: list[Code], db: list[dict[str, Any]]
+    snapshot_dir: Path,
+    codes: list[Code],
+    db: list[dict[str, Any]],
+    reporters: list[int] | None = None,
 ) -> dict[str, FetchResult]:
-    """Run the real client in RECORD mode against the fake API."""
+    """Run the real client in RECORD mode against the fake API.
+
+    India's fetches first (their exchanges and bodies do not depend on the mirror records: every
+    India call filters on reporterCode 699), then the mirror fetches (``mirror<reporter>-A-<edition>``
+    labels) of each reporter in ``reporters``, as the mirror asset makes them."""
     if snapshot_dir.exists():
         shutil.rmtree(snapshot_dir)
     snapshot_dir.mkdir(parents=True)
@@ -841,6 +956,13 @@ def record(
         client = ComtradeClient(source)
         for g in fetch_groups(codes):
             results[g.label] = client.fetch(g.freq, list(g.periods), list(g.hs_codes))
+        mirror = ComtradeClient(source, max_codes_per_query=MIRROR_CODES_PER_QUERY)
+        for reporter in reporters or []:
+            for g in mirror_groups(codes, [reporter]):
+                results[f"mirror{reporter}-{g.label}"] = mirror.fetch(
+                    g.freq, list(g.periods), list(g.hs_codes),
+                    reporter_code=reporter, partner_code=INDIA_AREA[0],
+                )  # fmt: skip
     _pin_fetched_at(snapshot_dir / "exchanges.jsonl")
     return results
 
@@ -856,12 +978,31 @@ def _pin_fetched_at(index: Path) -> None:
 
 def replay_check(snapshot_dir: Path, codes: list[Code], expected: dict[str, Any]) -> None:
     """Replay the snapshot through the planner + normaliser; compare with the expected totals."""
+    import polars as pl
+
     batches = []
     with SourceClient(COMTRADE_POLICY, Mode.REPLAY, snapshot_dir=snapshot_dir) as source:
         client = ComtradeClient(source)
         for g in fetch_groups(codes):
             batches += client.fetch(g.freq, list(g.periods), list(g.hs_codes)).batches
+        mirror_batches = []
+        mirror = ComtradeClient(source, max_codes_per_query=MIRROR_CODES_PER_QUERY)
+        for reporter in expected.get("mirror", {}).get("reporters", []):
+            for g in mirror_groups(codes, [reporter]):
+                mirror_batches += mirror.fetch(
+                    g.freq, list(g.periods), list(g.hs_codes),
+                    reporter_code=reporter, partner_code=INDIA_AREA[0],
+                ).batches  # fmt: skip
     trade = normalise_batches(batches)
+    if "mirror" in expected:
+        m = normalise_batches(mirror_batches).partners
+        rows = {
+            str(r): {f: m.filter((pl.col("reporter_code") == r) & (pl.col("flow_code") == f)).height
+                     for f in "MX"}
+            for r in sorted(m["reporter_code"].unique().to_list())
+        }  # fmt: skip
+        if rows != expected["mirror"]["rows"] or set(m["partner_code"].to_list()) != {699}:
+            raise SystemExit(f"replayed mirror rows differ: {rows}")
     got = actual_totals(trade.partners, trade.world)
     if got != expected["imports_by_code"]:
         raise SystemExit("replayed snapshot does not reproduce comtrade_expected.json")
@@ -906,6 +1047,8 @@ def actual_totals(partners: Any, world: Any) -> dict[str, Any]:
 def _call_lines(results: dict[str, FetchResult]) -> list[str]:
     lines = []
     for label, res in results.items():
+        if label.startswith("mirror"):
+            continue
         freq, edition = label.split("-")
         for c in res.calls:
             q = c.query
@@ -938,6 +1081,26 @@ def _real_lines(results: dict[str, FetchResult], registry: dict[str, Any]) -> st
             f"{r['partner_code']} | {r['primary_value_usd']:,.3f} | {chunk} |"
         )
     return "\n".join(lines)
+
+
+def _mirror_reporters(results: dict[str, FetchResult]) -> str:
+    codes = sorted(
+        {int(k[len("mirror") :].split("-")[0]) for k in results if k.startswith("mirror")}
+    )
+    return ", ".join(f"{PARTNERS[c][1]} {c}" for c in codes)
+
+
+def _mirror_summary(results: dict[str, FetchResult]) -> str:
+    calls = [c for k, r in results.items() if k.startswith("mirror") for c in r.calls]
+    outcomes = defaultdict(int)
+    for c in calls:
+        outcomes[c.outcome] += 1
+    rows = sum(c.rows for c in calls if c.outcome == "ok")
+    return (
+        f"{len(calls)} mirror calls ("
+        + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
+        + f"), {rows} records."
+    )
 
 
 def write_readme(
@@ -1050,6 +1213,21 @@ for, so no answer holds them; they are fixtures of the normaliser's tests.
 * months interpolate the annual factors, so a year's months add up to about its annual value
   (not exactly: the annual and monthly series are drawn separately).
 
+## Mirror flows (SAMPLE DATA)
+
+What India's partners report about their trade **with India** (`partnerCode=699`), for the
+mirror asset (`assets/comtrade/mirror.py`) and the reconciliation mart: for each reporter of
+`warehouse/reference/mirror_partners.csv` ({_mirror_reporters(results)}), one
+`client.fetch("A", <periods of the edition>, <the edition's codes>, reporter_code=<partner>,
+partner_code=699)` per HS edition, with {MIRROR_CODES_PER_QUERY} codes per call (the partner is
+fixed, so an answer holds at most 2 rows per code). The records are **sample data** derived from
+India's sample rows with that partner: the partner's exports to India (X, FOB) are India's
+imports (M, CIF) divided by a CIF/FOB ratio drawn between 1.02 and 1.10, its imports from India
+(M, CIF) India's exports times such a ratio; about one series in eight has a ratio outside the
+band (0.6-0.9 or 1.25-1.8) and about one in twenty is not reported by the partner. These calls
+are appended after India's: India's exchanges and bodies are the same as without them.
+{_mirror_summary(results)}
+
 ## Calls
 
 | freq | edition | period | flows | codes | outcome | rows |
@@ -1066,7 +1244,9 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
     groups = fetch_groups(codes)
     db = generate_records(codes)
     placed = apply_real_records(db, codes, load_real_records(REAL_CSV))
-    results = record(snapshot_dir, codes, db)
+    reporters = load_mirror_partners()
+    mirror = generate_mirror_records(db, reporters)
+    results = record(snapshot_dir, codes, db + mirror, reporters)
     registry = real_registry(placed)
     (snapshot_dir / REAL_RECORDS_FILE).write_text(
         json.dumps(registry, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -1094,6 +1274,7 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
             "max_periods_per_query": 1,
         },
         **expected_totals(db),
+        "mirror": mirror_expected(mirror),
         "calls": {
             label: {
                 "calls": len(r.calls),
@@ -1102,7 +1283,18 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
                 "split": sum(1 for c in r.calls if c.outcome == "split"),
             }
             for label, r in results.items()
+            if not label.startswith("mirror")
         },
+    }
+    expected["mirror"]["calls"] = {
+        outcome: sum(
+            1
+            for label, r in results.items()
+            if label.startswith("mirror")
+            for c in r.calls
+            if c.outcome == outcome
+        )
+        for outcome in ("ok", "no_data", "split")
     }
     expected_path.write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
     write_readme(snapshot_dir, results, groups, registry)

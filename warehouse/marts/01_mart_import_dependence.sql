@@ -13,7 +13,7 @@ WITH flows AS (
     JOIN dim_hs_code h
       ON h.hs6 = f.hs6 AND h.hs_edition = f.hs_edition AND h.validated
      AND h.specificity IN ('specific', 'mixed')
-    WHERE f.flow_code = 'M'
+    WHERE f.flow_code = 'M' AND f.reporter_code = 699  -- India's report (no mirror rows)
     GROUP BY ALL
 )
 SELECT fl.mineral_id, m.name AS mineral_name, fl.freq, fl.period, fl.ref_year, fl.ref_month,

@@ -11,7 +11,7 @@ SELECT period_key, hs6, freq, ref_year,
        sum(primary_value_usd) AS import_value_usd,
        count(*) AS flow_rows
 FROM fact_trade_flow
-WHERE flow_code = 'M'
+WHERE flow_code = 'M' AND reporter_code = 699  -- India's report (no mirror rows)
 GROUP BY ALL;
 
 COMMENT ON TABLE _mart_import_by_code IS 'Internal to mart_event_trade_context: India''s imports (flow M) summed per HS6 code and period, China (partner 156) and all other partners apart, kept up to date period by period so the mart is rebuilt from these sums instead of the facts.';
@@ -122,7 +122,7 @@ matched AS (
     FROM pairs p
     JOIN code_sets cs ON cs.event_id = p.event_id AND cs.mineral_id = p.mineral_id
     JOIN fact_trade_flow f ON f.hs6 = cs.hs6 AND f.partner_code = p.partner_code
-    WHERE p.partner_scope = 'event_partner' AND f.flow_code = 'M'
+    WHERE p.partner_scope = 'event_partner' AND f.flow_code = 'M' AND f.reporter_code = 699
       AND ((f.freq = 'M' AND f.ref_year * 12 + coalesce(f.ref_month, 1) - 1
                 BETWEEN p.window_month_idx - 12 AND p.window_month_idx + 11)
            OR (f.freq = 'A' AND f.ref_year IN (p.window_year - 1, p.window_year + 1)))

@@ -10,7 +10,7 @@ WITH cm AS (
     SELECT DISTINCT f.period_key, f.ref_year, f.flow_code, f.partner_code, f.hs6, f.primary_value_usd
     FROM fact_trade_flow f
     JOIN dim_hs_code h ON h.hs6 = f.hs6 AND h.hs_edition = f.hs_edition AND h.validated
-    WHERE f.freq = 'A'
+    WHERE f.freq = 'A' AND f.reporter_code = 699  -- India's report (no mirror rows)
 )
 SELECT period_key, ref_year, partner_code,
        sum(primary_value_usd) FILTER (WHERE flow_code = 'M') AS imports_usd,
