@@ -1,0 +1,9 @@
+-- Mirror flows (issue 12): fact_trade_flow also holds what India's partners report about their
+-- trade with India (reporter = partner, partner = India 699). No column changes: the grain
+-- already includes reporter_code; the comments say how to tell the two apart.
+
+COMMENT ON TABLE fact_trade_flow IS 'Trade in critical-mineral HS codes by reporter, partner, flow and period, from UN Comtrade (customs total, all modes of transport, partner2 World). One row per period x reporter x partner x flow x HS6. India''s own report: reporter_code = 699 (period_key A:2021, M:202403). Mirror flows: a partner''s report of its trade with India, reporter_code = the partner, partner_code = 699 (period_key A:2021:mirror); filter reporter_code = 699 for India''s figures, never add the two. World totals are NOT here (see fact_trade_world_total), so summing partners never double counts. For mixed HS codes (dim_hs_code.specificity = mixed) the value is not attributable to one mineral.';
+COMMENT ON COLUMN fact_trade_flow.period_key IS 'Partition key: frequency and period, e.g. A:2021 or M:202403 for India''s report; A:2021:mirror for mirror flows (partners'' reports, loaded by trade_mirror_annual), so the two loads never swap each other''s rows.';
+COMMENT ON COLUMN fact_trade_flow.reporter_code IS 'Reporting country, Comtrade area code: 699 = India''s own report; any other code = a mirror flow reported by that partner (partner_code is then 699).';
+COMMENT ON COLUMN fact_trade_flow.partner_code IS 'Partner country, Comtrade area code (join dim_country.area_code); never 0 here; 699 (India) on mirror rows.';
+COMMENT ON COLUMN fact_trade_flow.flow_code IS 'From the reporter''s side: M = imports, X = exports (for reporter 699: into / from India; for a mirror row: the partner''s imports from / exports to India).';
