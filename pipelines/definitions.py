@@ -78,30 +78,51 @@ refresh_job = dg.define_asset_job(
 load_jobs = [reference_job, pib_job, trade_annual_job, trade_monthly_job, tradestat_job, events_job]
 
 
+_ALL_ASSETS = [  # every asset of the code location (defs below), for resolving selections
+    *reference_assets,
+    *pib_assets,
+    *trade_assets,
+    *mirror_assets,
+    *tradestat_assets,
+    *events_assets,
+    *mart_assets,
+    analyst_report,
+    reader_snapshot,
+]
+
+
+def refresh_after(loaded: list[dg.AssetKey]) -> list[dg.AssetKey]:
+    """What the refresh after a load of ``loaded`` runs: the marts downstream of it (a PIB day
+    reaches the event marts, not the trade marts), the report and the reader file."""
+    marts = dg.AssetSelection.assets(*loaded).downstream() & dg.AssetSelection.groups("marts")
+    keys = (marts | dg.AssetSelection.assets(analyst_report, reader_snapshot)).resolve(_ALL_ASSETS)
+    return sorted(keys, key=lambda k: k.to_user_string())
+
+
+REFRESH_AFTER_JOB = {
+    job.name: refresh_after(list(job.selection.resolve(_ALL_ASSETS))) for job in load_jobs
+}
+"""Load job -> the assets the refresh after one of its runs materialises."""
+
+
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=load_jobs,
     request_job=refresh_job,
     name="refresh_after_load",
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="After every successful load run: marts, report, and a new analyst reader file.",
+    description="After every successful load run: the marts downstream of what it loaded (each "
+    "rebuilt as far as its inputs changed), the report, and a new analyst reader file.",
 )
 def refresh_after_load(context: dg.RunStatusSensorContext) -> dg.RunRequest:
-    return dg.RunRequest(run_key=f"refresh-after-{context.dagster_run.run_id}")
+    run = context.dagster_run
+    loaded = run.asset_selection  # the assets the run materialised (None: its whole job)
+    selection = refresh_after(list(loaded)) if loaded else REFRESH_AFTER_JOB.get(run.job_name)
+    return dg.RunRequest(run_key=f"refresh-after-{run.run_id}", asset_selection=selection)
 
 
 defs = dg.Definitions(
-    assets=[
-        *reference_assets,
-        *pib_assets,
-        *trade_assets,
-        *mirror_assets,
-        *tradestat_assets,
-        *events_assets,
-        *mart_assets,
-        analyst_report,
-        reader_snapshot,
-    ],
+    assets=_ALL_ASSETS,
     asset_checks=[
         *reference_checks,
         *pib_checks,

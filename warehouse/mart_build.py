@@ -114,6 +114,8 @@ class MartBuild:
     mart: str
     stages: list[StageResult] = field(default_factory=list)
     seconds: float = 0.0
+    upstream: list[MartBuild] = field(default_factory=list)
+    """Marts this one reads that had no table yet, built first."""
 
     @property
     def result(self) -> StageResult:
@@ -227,15 +229,26 @@ def _relation_kind(con: duckdb.DuckDBPyConnection, db: str, name: str) -> str | 
 def build_mart(
     con: duckdb.DuckDBPyConnection,
     definition: MartDefinition,
+    definitions: Sequence[MartDefinition],
     *,
-    period_keys: dict[str, str],
     run_id: str | None = None,
     full: bool = False,
 ) -> MartBuild:
-    """Bring one mart's tables up to date in one transaction (the caller holds the writer)."""
+    """Bring one mart's tables up to date in one transaction (the caller holds the writer).
+
+    ``definitions`` are all the marts: they say which tables are period-keyed, and a mart this
+    one reads that has no table yet (a refresh that selected only the event marts on a new
+    warehouse) is built first, in its own transaction.
+    """
     started = time.perf_counter()
     build = MartBuild(definition.name)
     db = con.execute("SELECT current_database()").fetchone()[0]
+    producers = {t: d for d in definitions for t in d.tables}
+    for table in definition.inputs:
+        up = producers.get(table)
+        if up and up.name != definition.name and _relation_kind(con, db, table) != "table":
+            build.upstream.append(build_mart(con, up, definitions, run_id=run_id))
+    period_keys = period_key_expressions(definitions)
     con.execute("BEGIN TRANSACTION")
     try:
         through, entries = con.execute("SELECT max(loaded_at), count(*) FROM _load_log").fetchone()

@@ -33,7 +33,6 @@ from warehouse.mart_build import (
     MartDefinition,
     build_mart,
     mart_definitions,
-    period_key_expressions,
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -462,18 +461,16 @@ class WarehouseStore:
     ) -> MartBuild:
         """Bring one mart table up to date: nothing, the changed period slices, or all of it
         (see warehouse/mart_build.py), in one transaction under the writer lock."""
-        keys = period_key_expressions(definitions or mart_definitions())
         with self.connect() as con:
-            return build_mart(con, definition, period_keys=keys, run_id=run_id, full=full)
+            return build_mart(
+                con, definition, definitions or mart_definitions(), run_id=run_id, full=full
+            )
 
-    def apply_marts(self, *, run_id: str | None = None, full: bool = False) -> list[str]:
+    def apply_marts(self, *, run_id: str | None = None, full: bool = False) -> list[MartBuild]:
         """Build every mart table in warehouse/marts/, in file order, each as far as it changed."""
         definitions = mart_definitions()
-        keys = period_key_expressions(definitions)
         with self.connect() as con:
-            for d in definitions:
-                build_mart(con, d, period_keys=keys, run_id=run_id, full=full)
-        return [d.name for d in definitions]
+            return [build_mart(con, d, definitions, run_id=run_id, full=full) for d in definitions]
 
     # -- publish ----------------------------------------------------------------------------
 

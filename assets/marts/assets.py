@@ -14,6 +14,7 @@ from assets.comtrade.assets import trade_flow_annual, trade_flow_monthly
 from assets.comtrade.mirror import trade_mirror_annual
 from assets.events.assets import event_catalogue, policy_event
 from assets.reference.assets import dim_country, dim_hs_code, dim_mineral
+from assets.tradestat.assets import tradestat_hs8_monthly
 from pipelines.metadata import preview_md
 from pipelines.resources import Warehouse
 from warehouse.mart_build import (
@@ -22,7 +23,6 @@ from warehouse.mart_build import (
     mart_definitions,
     mart_files,
     parse_mart,
-    period_key_expressions,
 )
 
 __all__ = ["build_mart_asset", "mart_assets", "mart_files", "mart_name"]
@@ -37,7 +37,11 @@ _UPSTREAM = {
     "dim_hs_code": [dim_hs_code],
     "dim_country": [dim_country],
     "dim_mineral": [dim_mineral],
+    "fact_trade_flow_hs8": [tradestat_hs8_monthly],
+    "dim_hs8_code": [tradestat_hs8_monthly],
 }
+"""The assets that write each table a mart reads: the marts' lineage, which also decides what
+the refresh after a load runs (pipelines/definitions.py, sensor refresh_after_load)."""
 
 
 def mart_name(path) -> str:
@@ -68,7 +72,7 @@ def build_mart_asset(definition: MartDefinition, marts: set[str]) -> dg.AssetsDe
     )
     def _mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.store().connect() as con:  # one connection: build, then a preview
-            build = build_mart(con, definition, period_keys=_PERIOD_KEYS, run_id=context.run.run_id)
+            build = build_mart(con, definition, _DEFINITIONS, run_id=context.run.run_id)
             head = con.execute(f'SELECT * FROM "{name}" LIMIT 10').pl()
         res = build.result
         stages = {
@@ -87,6 +91,7 @@ def build_mart_asset(definition: MartDefinition, marts: set[str]) -> dg.AssetsDe
                 "slices": ", ".join(res.slices[:20]) + (" ..." if len(res.slices) > 20 else ""),
                 "build_seconds": round(build.seconds, 3),
                 "stages": dg.MetadataValue.json(stages),
+                "built_first": ", ".join(u.mart for u in build.upstream) or "none",
                 "preview": dg.MetadataValue.md(preview_md(head)),
             }
         )
@@ -95,5 +100,4 @@ def build_mart_asset(definition: MartDefinition, marts: set[str]) -> dg.AssetsDe
 
 
 _DEFINITIONS = mart_definitions()
-_PERIOD_KEYS = period_key_expressions(_DEFINITIONS)
 mart_assets = [build_mart_asset(d, {m.name for m in _DEFINITIONS}) for d in _DEFINITIONS]

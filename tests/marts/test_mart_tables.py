@@ -164,7 +164,7 @@ def _store(base: Path, tmp: Path, seed: int) -> tuple[WarehouseStore, random.Ran
 
 
 def _relations(sql: str) -> set[str]:
-    sql = re.sub(r"--[^\n]*", "", sql)
+    sql = re.sub(r"'(?:[^']|'')*'", "''", re.sub(r"--[^\n]*", "", sql))  # no comments, strings
     refs = set(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)\b(?!\.)", sql, flags=re.I))
     ctes = set(re.findall(r"\b(\w+)(?:\s*\([\w\s,]*\))?\s+AS\s*\(", sql, flags=re.I))
     return refs - ctes - {"range", "UNNEST"}
@@ -340,6 +340,19 @@ def test_a_warehouse_from_before_gets_tables_and_a_rewritten_ledger_a_full_build
         con.execute("DELETE FROM _load_log WHERE table_name = 'fact_trade_flow'")
     builds = {d.name: store.build_mart(d) for d in DEFINITIONS}
     assert all(b.mode == "full" and "_load_log holds" in b.result.reason for b in builds.values())
+
+
+def test_a_mart_whose_upstream_mart_was_never_built_builds_it_first(template, tmp_path):
+    # a new warehouse whose first refresh selects only the event marts (after a PIB load)
+    path = tmp_path / "fresh.duckdb"
+    shutil.copyfile(template, path)
+    store, _ = syn.new_warehouse(path, seed=6)
+    profile = next(d for d in DEFINITIONS if d.name == "mart_partner_profile")
+    build = store.build_mart(profile)
+    assert [u.mart for u in build.upstream] == ["mart_import_dependence"]
+    assert build.mode == "full" and build.rows > 0
+    again = store.build_mart(profile)
+    assert again.upstream == [] and again.mode == "unchanged"
 
 
 def test_a_failed_build_leaves_the_tables_and_the_ledger_as_they_were(base, tmp_path):
