@@ -27,7 +27,7 @@ from assets.report.event_data import (
 )
 from assets.report.render import render_report
 
-from ._warehouse import EVIL_TITLE, NOW, build_warehouse
+from ._warehouse import EVIL_TITLE, NOW, apply_marts, build_warehouse
 
 
 class _Collector(HTMLParser):
@@ -427,7 +427,7 @@ def test_origin_and_jurisdiction_read_from_the_mart_when_it_has_them():
     con = build_warehouse(catalogue=True)
     try:
         con.execute("CREATE TABLE timeline_copy AS SELECT * FROM mart_policy_timeline")
-        con.execute("DROP VIEW mart_policy_timeline")
+        con.execute("DROP TABLE mart_policy_timeline")  # marts are tables (issue 11)
         con.execute(
             "CREATE VIEW mart_policy_timeline AS SELECT * EXCLUDE (origin, jurisdiction), "
             "'catalogue' AS origin, "
@@ -511,6 +511,7 @@ def test_many_events_keep_a_marker_each_without_text_labels():
             "FROM policy_event WHERE event_id LIKE 'pib-5%'",
             [NOW],
         )
+        apply_marts(con)  # the marts are tables: rebuild them over the new events
         html = render_report(con)
     finally:
         con.close()
