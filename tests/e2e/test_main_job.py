@@ -175,7 +175,7 @@ BY_PARTNER_BY_YEAR = """
     SELECT f.ref_year, c.area_code, c.name, sum(f.primary_value_usd) AS imports_usd,
            sum(f.net_weight_kg) AS net_weight_kg
     FROM fact_trade_flow f JOIN dim_country c ON c.area_code = f.partner_code
-    WHERE f.flow_code = 'M' AND f.freq = 'A' AND f.hs6 = ?
+    WHERE f.flow_code = 'M' AND f.freq = 'A' AND f.hs6 = ? AND f.reporter_code = 699
     GROUP BY ALL ORDER BY 1, 2
 """
 
@@ -220,9 +220,28 @@ def test_every_traded_code_is_mapped_and_labelled_sample(reader):
     assert "SAMPLE DATA" in label
     assert "12 real UN Comtrade records" in label and "HS 282520" in label
     counts = dict(
-        reader.execute("SELECT freq, count(*) FROM fact_trade_flow GROUP BY 1").fetchall()
+        reader.execute(
+            "SELECT freq, count(*) FROM fact_trade_flow WHERE reporter_code = 699 GROUP BY 1"
+        ).fetchall()
     )
     assert counts == {f: EXPECTED_TRADE["row_counts"][f]["partner_rows"] for f in ("A", "M")}
+
+
+def test_mirror_flows_are_loaded_and_reconciled(reader):
+    """Issue 12: partners' reports of their trade with India (reporter != 699, partner 699) for
+    at least 5 partners, under their own period keys, and the reconciliation mart has rows."""
+    reporters = reader.execute(
+        "SELECT count(DISTINCT reporter_code), count(*) FILTER (WHERE period_key NOT LIKE "
+        "'%:mirror'), count(*) FILTER (WHERE partner_code <> 699) FROM fact_trade_flow "
+        "WHERE reporter_code <> 699"
+    ).fetchone()
+    assert reporters[0] >= 5 and reporters[1:] == (0, 0)
+    both, partners, statuses = reader.execute(
+        "SELECT count(*) FILTER (WHERE india_reported_usd IS NOT NULL AND partner_reported_usd "
+        "IS NOT NULL), count(DISTINCT partner_code), count(DISTINCT reconciliation_status) "
+        "FROM mart_trade_reconciliation"
+    ).fetchone()
+    assert both > 0 and partners >= 5 and statuses >= 3
 
 
 REAL_CSV = REPO / "tools" / "snapshots" / "comtrade_real_src" / "india_imports_2504_2822_282520.csv"
@@ -376,7 +395,8 @@ def test_marts_are_consistent_with_the_facts(reader):
     assert lo > 0 and hi <= 10000
     li = reader.execute(
         """SELECT sum(f.primary_value_usd) FROM fact_trade_flow f
-           WHERE f.flow_code = 'M' AND f.freq = 'A' AND f.period = '2021' AND f.hs6 IN (
+           WHERE f.flow_code = 'M' AND f.freq = 'A' AND f.period = '2021'
+           AND f.reporter_code = 699 AND f.hs6 IN (
              SELECT hs6 FROM dim_hs_code WHERE mineral_id = 'lithium' AND hs_edition = 'H5'
              AND specificity IN ('specific', 'mixed'))"""
     ).fetchone()[0]
