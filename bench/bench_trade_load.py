@@ -1,10 +1,10 @@
 """Bench: loading N Comtrade records (default 1,000,000: 2,000 answers of 500) into the warehouse.
 
 Figure: the project's path after the fetch, as ``assets/comtrade/assets.py::load_trade`` runs
-it: every answer body parsed with ``parse_envelope`` (the client does this on fetch and holds
-the answers), ``normalise_batches`` (polars + the dataframely schema), the warehouse columns
-added as ``load_trade`` adds them, and one ``replace_partitions`` swap of ``fact_trade_flow``
-and ``fact_trade_world_total`` into a freshly migrated warehouse file.
+it: every answer body read with ``read_answer`` (as the client does on fetch) and streamed into
+a ``TradeNormaliser`` (polars + the dataframely schema), the warehouse columns added as
+``load_trade`` adds them, and one ``replace_partitions`` swap of ``fact_trade_flow`` and
+``fact_trade_world_total`` into a freshly migrated warehouse file.
 Floor: DuckDB's own ``read_json`` of the same files into a table (same file-backed DuckDB).
 Extra peer: DuckDB ``read_json`` straight into the project's keyed ``fact_trade_flow``.
 
@@ -53,19 +53,20 @@ def project_load(paths: list[Path], warehouse: Path) -> dict:
 
     import polars as pl
 
-    from assets.comtrade.client import parse_envelope
-    from assets.comtrade.normalise import Batch, normalise_batches
+    from assets.comtrade.client import read_answer
+    from assets.comtrade.normalise import AnswerBatch, TradeNormaliser
     from bench._synthetic import answer_url, sha256_bytes
     from warehouse.store import PartitionWrite, WarehouseStore
 
     store = WarehouseStore(warehouse)  # migrated before the clock started
-    batches = []  # load_trade gets every answer, parsed, from the client's fetch
+    # load_trade streams each answer from the client (which reads it with read_answer) into
+    # the normaliser as it is fetched; nothing but the normalised rows is kept
+    normaliser = TradeNormaliser()
     for path in paths:
         body = path.read_bytes()
         url = answer_url(path)
-        _, records, _ = parse_envelope(body, url)
-        batches.append(Batch(records, url, sha256_bytes(body)))
-    trade = normalise_batches(batches)
+        normaliser.add(AnswerBatch(read_answer(body, url, PER_ANSWER), url, sha256_bytes(body)))
+    trade = normaliser.finish()
     fetched_at = datetime.now(UTC)
 
     def to_table(df: pl.DataFrame) -> pl.DataFrame:  # as load_trade's to_table
@@ -190,8 +191,8 @@ def run(n: int | None = None, quick: bool = False) -> list[dict]:
             figure=proj["seconds"],
             baseline=floor["seconds"],
             baseline_kind="floor",
-            figure_what="parse_envelope + normalise_batches + warehouse swap of fact_trade_flow "
-            "and fact_trade_world_total (fresh file)",
+            figure_what="read_answer + TradeNormaliser (answers streamed) + warehouse swap of "
+            "fact_trade_flow and fact_trade_world_total (fresh file)",
             baseline_what="DuckDB read_json of the same files into a table (file-backed)",
             target=round(floor["seconds"] * TARGET_RATIO, 3) if full else None,
             params=params,

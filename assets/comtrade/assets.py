@@ -6,8 +6,9 @@ Two partitioned assets write the same tables, each owning its ``period_key`` sli
 * ``trade_flow_monthly``: monthly partitions from 2019.
 
 For a range of periods, the HS codes come from ``dim_hs_code`` (validated rows) in the edition
-that applies to each period, the planner splits any answer that reaches the row cap, the
-records are normalised with polars, and ``fact_trade_flow`` (partner rows),
+that applies to each period, the planner splits any answer that reaches the row cap, each
+answer is normalised with polars as it arrives (streamed from the client: the answers are never
+held until the end), and ``fact_trade_flow`` (partner rows),
 ``fact_trade_world_total`` (World rows) and ``comtrade_call`` are swapped for the range in one
 transaction. A quota stop (HTTP 403) fails the run with a resumable state file: rerun the same
 range and only the pending calls are made (the answers of the calls completed before are read
@@ -34,11 +35,12 @@ import polars as pl
 from assets.comtrade.client import (
     CallRecord,
     ComtradeClient,
+    ComtradeResponse,
     QuotaExhaustedError,
     body_loader_from_store,
 )
 from assets.comtrade.editions import edition_for_period
-from assets.comtrade.normalise import normalise_batches
+from assets.comtrade.normalise import TradeNormaliser
 from assets.comtrade.policy import COMTRADE_POLICY
 from assets.reference.assets import dim_country, dim_hs_code
 from pipelines.checks import table_checks
@@ -205,8 +207,20 @@ def load_trade(
     for p in periods:
         groups[edition_for_period(p)].append(p)
 
-    responses, calls, splits = [], [], []
+    calls, splits = [], []
     meta_totals: dict[str, int] = defaultdict(int)
+    # Answers stream from the client into the normaliser as they are fetched (resumed ones
+    # first, then in fetch order): only the normalised rows are kept, never the answers.
+    normaliser = TradeNormaliser()
+    fetched_at: dict[str, datetime] = {}
+    shas: set[str] = set()
+
+    def take(response: ComtradeResponse) -> None:
+        shas.add(response.raw_sha256)
+        if response.fetched.fetched_at:
+            fetched_at[response.raw_sha256] = datetime.fromisoformat(response.fetched.fetched_at)
+        normaliser.add(response)
+
     with http.client(COMTRADE_POLICY) as source:
         client = ComtradeClient.from_env(source)
         for edition, eperiods in sorted(groups.items()):
@@ -220,6 +234,7 @@ def load_trade(
                     hs,
                     state_path=_state_path(http, freq, eperiods, edition),
                     body_loader=_body_loader(http),
+                    on_answer=take,
                 )
             except QuotaExhaustedError as exc:
                 raise dg.Failure(
@@ -227,7 +242,6 @@ def load_trade(
                     f"{exc.state_path}; rerun the same range after the quota resets to resume.",
                     allow_retries=False,
                 ) from exc
-            responses += result.batches  # resumed answers first, then this run's complete ones
             calls += result.calls
             splits += result.splits
             for k, v in result.metadata().items():
@@ -236,14 +250,9 @@ def load_trade(
         endpoint = client.endpoint.value
         http_stats = source.stats.as_metadata()
 
-    fetched_at = {
-        r.fetched.sha256: datetime.fromisoformat(r.fetched.fetched_at)
-        for r in responses
-        if r.fetched.fetched_at
-    }
-    if len(fetched_at) < len({r.fetched.sha256 for r in responses}):
+    if len(fetched_at) < len(shas):
         fetched_at = {**_raw_fetched_at(http), **fetched_at}  # answers read back on resume
-    trade = normalise_batches(responses)
+    trade = normaliser.finish()
     if trade.unknown_fields:
         context.log.warning(
             f"[comtrade] records carry fields Comtrade's schema does not know (ignored): "
@@ -332,8 +341,10 @@ def load_trade(
             },
             allow_retries=False,
         ) from exc
-    imports = partners.filter(pl.col("flow_code") == "M")
-    exports = partners.filter(pl.col("flow_code") == "X")
+    imports_usd, exports_usd = partners.select(
+        pl.col("primary_value_usd").filter(pl.col("flow_code") == flow).sum().alias(flow)
+        for flow in "MX"
+    ).row(0)  # sums over the frame, no filtered copy of it
     return dg.MaterializeResult(
         metadata={
             "periods": dg.MetadataValue.json(periods),
@@ -346,8 +357,8 @@ def load_trade(
             "world_rows": world.height,
             "partners": partners["partner_code"].n_unique(),
             "hs_codes": partners["hs6"].n_unique(),
-            "imports_usd": float(imports["primary_value_usd"].sum() or 0.0),
-            "exports_usd": float(exports["primary_value_usd"].sum() or 0.0),
+            "imports_usd": float(imports_usd or 0.0),
+            "exports_usd": float(exports_usd or 0.0),
             "duplicates_dropped": trade.stats.get("duplicates_dropped", 0),
             "aggregate_rows_dropped": trade.stats.get("aggregate_rows_dropped", 0),
             "unknown_fields": dg.MetadataValue.json(trade.unknown_fields),
@@ -360,9 +371,9 @@ def load_trade(
             **http_stats,
             "preview": dg.MetadataValue.md(
                 preview_md(
-                    partners.sort("primary_value_usd", descending=True).select(
+                    partners.select(
                         "period", "flow_code", "hs6", "partner_code", "primary_value_usd"
-                    )
+                    ).sort("primary_value_usd", descending=True)
                 )
             ),
         }

@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import dagster as dg
 import duckdb
@@ -30,7 +31,13 @@ KEY = f"A:{PERIOD}"
 
 
 def _is_2021(ex: dict) -> bool:
-    return "/C/A/HS" in ex["url"] and f"period={PERIOD}&" in ex["url"] + "&"
+    """India's own annual 2021 answers (not the mirror answers other reporters give)."""
+    query = parse_qs(urlsplit(ex["url"]).query)
+    return (
+        "/C/A/HS" in ex["url"]
+        and query.get("period") == [PERIOD]
+        and (query.get("reporterCode") == ["699"])
+    )
 
 
 class Snapshot:
