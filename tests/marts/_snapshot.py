@@ -1,6 +1,7 @@
 """The warehouse the end-to-end tests query, built in-process: the bundled snapshot's
 reference lists, event catalogue, PIB days (with their policy events) and trade periods
-(``snapshot/manifest.json``), replayed offline. No marts, report or publish."""
+(``snapshot/manifest.json``; the annual periods with the partners' mirror reports), replayed
+offline. No marts, report or publish."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.comtrade.assets import trade_flow_annual, trade_flow_monthly
+from assets.comtrade.mirror import trade_mirror_annual
 from assets.events.assets import event_catalogue, policy_event
 from assets.pib.assets import pib_release
 from assets.reference.assets import reference_assets
@@ -37,7 +39,7 @@ def build_snapshot_warehouse(tmp: Path) -> Warehouse:
     steps = [
         ([*reference_assets, event_catalogue], None),
         ([pib_release, policy_event], manifest["pib_days"]),
-        ([trade_flow_annual], manifest["trade_annual"]),
+        ([trade_flow_annual, trade_mirror_annual], manifest["trade_annual"]),
         ([trade_flow_monthly], manifest["trade_monthly"]),
     ]
     for assets, rng in steps:

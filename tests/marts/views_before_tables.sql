@@ -1,5 +1,7 @@
 -- The mart VIEWS as they were before marts became tables (commit 6b638f7), kept verbatim
 -- (COMMENTs left out) as the reference the tables must equal: tests/marts/test_mart_tables.py.
+-- One change since, made to the tables as it would have been to the views: India's marts read
+-- India's report only (reporter_code = 699; mirror rows came with commit 9eaadf4).
 
 CREATE OR REPLACE VIEW mart_import_dependence AS
 WITH flows AS (
@@ -12,7 +14,7 @@ WITH flows AS (
     JOIN dim_hs_code h
       ON h.hs6 = f.hs6 AND h.hs_edition = f.hs_edition AND h.validated
      AND h.specificity IN ('specific', 'mixed')
-    WHERE f.flow_code = 'M'
+    WHERE f.flow_code = 'M' AND f.reporter_code = 699
     GROUP BY ALL
 )
 SELECT fl.mineral_id, m.name AS mineral_name, fl.freq, fl.period, fl.ref_year, fl.ref_month,
@@ -158,7 +160,7 @@ trade AS (
     SELECT hs6, partner_code, freq, ref_year,
            ref_year * 12 + coalesce(ref_month, 1) - 1 AS month_idx,
            primary_value_usd AS value_usd
-    FROM fact_trade_flow WHERE flow_code = 'M'
+    FROM fact_trade_flow WHERE flow_code = 'M' AND reporter_code = 699
 ),
 matched AS (
     SELECT p.event_id, p.mineral_id, p.partner_scope, p.partner_code,
@@ -213,7 +215,7 @@ cm AS (
     SELECT DISTINCT f.period_key, f.ref_year, f.flow_code, f.partner_code, f.hs6, f.primary_value_usd
     FROM fact_trade_flow f
     JOIN dim_hs_code h ON h.hs6 = f.hs6 AND h.hs_edition = f.hs_edition AND h.validated
-    WHERE f.freq = 'A'
+    WHERE f.freq = 'A' AND f.reporter_code = 699
 ),
 totals AS (
     SELECT ref_year, sum(primary_value_usd) FILTER (WHERE flow_code = 'M') AS india_imports_usd
