@@ -65,7 +65,7 @@ def project_load(paths: list[Path], warehouse: Path) -> dict:
     for path in paths:
         body = path.read_bytes()
         url = answer_url(path)
-        normaliser.add(AnswerBatch(read_answer(body, url, PER_ANSWER), url, sha256_bytes(body)))
+        normaliser.add(AnswerBatch(read_answer(body, url), url, sha256_bytes(body)))
     trade = normaliser.finish()
     fetched_at = datetime.now(UTC)
 

@@ -31,7 +31,6 @@ validated before sending; an empty answer to a valid query is then trustworthy a
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -43,9 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.json as pa_json
 
 from assets.comtrade.editions import edition_for_period as edition_for_period  # re-export
 from assets.comtrade.policy import API_KEY_ENV_VAR, API_KEY_HEADER, COMTRADE_BASE_URL
@@ -434,11 +430,12 @@ def parse_envelope(
 
 @dataclass
 class Answer:
-    """One parsed answer: its ``count``, its records and the raw body.
+    """One answer: its ``count``, how many records it holds, and the raw body.
 
-    ``table`` is the ``data`` list as one Arrow struct array (a column per key, each with the
-    JSON type its values had) when :func:`read_answer` could read the body column-wise; the
-    records as Python dicts are then parsed only if asked for (:attr:`records`).
+    When :func:`read_answer` could vouch for the body's shape without parsing its records
+    (``line`` set), the records are parsed later by the normaliser, column-wise and many answers
+    at a time; :attr:`records` parses them as dicts only if asked for (and then raises what
+    :func:`parse_envelope` raises).
     """
 
     url: str
@@ -446,122 +443,91 @@ class Answer:
     count: int
     rows: int
     elapsed_time: str
-    table: pa.StructArray | None = None
     envelope_keys: tuple[str, ...] = ()
+    #: The body as one line of JSON (a memoryview of ``content`` without trailing whitespace)
+    #: when its records were not parsed yet; None when they were (``records`` holds them).
+    line: memoryview | None = field(default=None, repr=False)
+    cap: int | None = None
     _records: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def records(self) -> list[dict[str, Any]]:
-        """The records as dicts (parsed on first use when the answer was read column-wise)."""
+        """The records as dicts (parsed on first use when the answer was not parsed yet)."""
         if self._records is None:
-            body = json.loads(self.content.decode("utf-8-sig", errors="replace"))
-            self._records = body["data"]
+            self._records = parse_envelope(self.content, self.url, self.cap)[1]
         return self._records
 
 
 def read_answer(content: bytes, url: str, cap: int | None = None) -> Answer:
-    """:func:`parse_envelope` without building a dict per record when it can.
+    """:func:`parse_envelope` without parsing the records when the body allows it.
 
-    A well-formed answer (a JSON object with an integer ``count``, a ``data`` list of flat
-    objects whose keys keep one JSON type each, no ``error``) is read by Arrow's JSON reader into
-    one struct array. Anything else (mixed types, NaN, huge numbers, deep nesting, invalid UTF-8,
-    an incomplete or erroneous answer) goes through :func:`parse_envelope`, which gives the same
-    records, or the same error, as before.
+    The envelope is parsed on its own (the body with its one ``[...]`` cut to ``[]``), by the
+    same rules as :func:`parse_envelope`, and the records are counted by their separators. When
+    that count equals ``count`` (and is under the row cap), the answer is returned unparsed:
+    the normaliser parses the records of many answers in one multi-threaded, column-wise pass,
+    and an answer whose records then do not parse, or do not number ``count``, gets
+    :func:`parse_envelope`'s own error there. Anything else (an error, a count that disagrees,
+    an answer at the cap, nested lists, a body over several lines, separators inside strings)
+    goes through :func:`parse_envelope` now.
     """
-    answer = _read_answer_arrow(content, url, cap)
+    answer = _read_answer_unparsed(content, url, cap)
     if answer is not None:
         return answer
     count, records, elapsed = parse_envelope(content, url, cap)
-    return Answer(url, content, count, len(records), elapsed, _records=records)
+    return Answer(url, content, count, len(records), elapsed, cap=cap, _records=records)
 
 
-def _flat(content: bytes) -> bool:
-    """False when the body may hold nested values (it is then not given to Arrow).
+#: Up to this many ``{`` in its records, an answer may hold nested objects (Arrow's reader,
+#: which recurses on nesting, reads 5,000 levels; a 500-record answer has 500 ``{``).
+_FEW_BRACES = 1000
+_WHITESPACE = b" \t\n\r"
 
-    Arrow's JSON reader recurses on nesting (a deep body crashes the process) and builds invalid
-    arrays for some nested shapes, so it only gets a body that can be nothing but an object with
-    one list of flat objects. The test counts bytes, inside strings too (which can only make it
-    fail): exactly one ``[`` (the ``data`` list), and at most two ``{`` not directly after ``},``
-    (or ``}, ``): the envelope's and the first record's. Any other record follows ``},`` as an
-    element of the one list, so no record value can be an object or a list (those the schema
-    check then refuses) and nothing nests deeper than four levels.
-    """
+
+def _read_answer_unparsed(content: bytes, url: str, cap: int | None) -> Answer | None:
+    end = len(content)
+    for newline in (b"\n", b"\r"):  # one line of JSON (a trailing newline is fine)
+        i = content.find(newline)
+        if i >= 0:
+            if content[i:].strip(_WHITESPACE):
+                return None
+            end = min(end, i)
     first = content.find(b"[")
     if first < 0 or content.find(b"[", first + 1) >= 0:
-        return False
-    sep = b" " if content.find(b', "', 0, 400) >= 0 else b""  # json.dumps spacing, or compact
-    return content.count(b"{") - content.count(b"}," + sep + b"{") <= 2
-
-
-def _nested(t: pa.DataType) -> bool:
-    return pa.types.is_nested(t) or pa.types.is_dictionary(t)
-
-
-def _plain_doubles(arrays: Iterable[pa.Array]) -> bool:
-    """No NaN, infinity or integer-sized double: Arrow reads a 5,000-digit integer (which
-    Python's JSON parser refuses) or ``1e999`` as inf, so those bodies go to
-    :func:`parse_envelope`."""
-    for arr in arrays:
-        if pa.types.is_floating(arr.type) and arr.null_count < len(arr):
-            small = pc.all(pc.less(pc.abs(arr), 2.0**63), skip_nulls=True).as_py()
-            if not small:
-                return False
-    return True
-
-
-def _read_answer_arrow(content: bytes, url: str, cap: int | None) -> Answer | None:
-    if not _flat(content):
+        return None  # no list, or nested lists (and the Arrow reader mishandles some)
+    last = content.rfind(b"]")
+    try:
+        envelope = content[:first] + b"[]" + content[last + 1 :]
+        body = json.loads(envelope.decode("utf-8-sig", errors="replace"))
+    except (ValueError, RecursionError):
         return None
-    options = pa_json.ReadOptions(use_threads=False, block_size=max(len(content) + 1, 1 << 16))
-    try:  # full validation also refuses strings that are not UTF-8
-        table = pa_json.read_json(io.BytesIO(content), read_options=options)
-        table.validate(full=True)
-        return _answer_from_arrow(table, content, url, cap)
-    except (pa.ArrowException, ValueError):  # UnicodeDecodeError: a key that is not UTF-8
+    if not isinstance(body, dict) or body.get("data") != [] or body.get("error"):
         return None
-
-
-def _answer_from_arrow(table: pa.Table, content: bytes, url: str, cap: int | None) -> Answer | None:
-    names = table.schema.names
-    if table.num_rows != 1 or "errorObject" in names or "data" not in names:
+    err_obj = body.get("errorObject")
+    count = body.get("count")
+    if isinstance(err_obj, dict) and err_obj.get("errorMessage"):
         return None
-    if "count" not in names or table.schema.field("count").type != pa.int64():
+    if isinstance(count, bool) or not isinstance(count, int):
         return None
-    data_type = table.schema.field("data").type
-    if not pa.types.is_list(data_type) or not (
-        pa.types.is_struct(data_type.value_type) or pa.types.is_null(data_type.value_type)
-    ):
-        return None
-    if any(_nested(f.type) for f in table.schema if f.name != "data"):
-        return None
-    row = {name: table.column(name)[0] for name in names if name != "data"}
-    for name in ("error", "elapsedTime"):
-        if name in row and not (pa.types.is_string(row[name].type) or row[name].type == pa.null()):
+    head = content[first + 1 : min(first + 65, last)].lstrip(_WHITESPACE)
+    if not head:  # an empty list (or only whitespace in it)
+        if content[first + 1 : last].strip(_WHITESPACE):
             return None
-    if "error" in row and row["error"].as_py():
-        return None  # parse_envelope raises the Comtrade error
-    count = row["count"].as_py()
-    data = table.column("data").combine_chunks()
-    if count is None or data.null_count:
-        return None
-    records = data.flatten()
-    if pa.types.is_null(records.type):
-        if len(records):
-            return None  # null records: not objects
-        records = pa.array([], type=pa.struct([]))
-    if records.null_count or any(_nested(f.type) for f in records.type):
-        return None
-    for f in records.type:
-        f.name.encode()  # a key that is not UTF-8 raises here (caught: parse_envelope reads it)
-    fields = [records.field(i) for i in range(records.type.num_fields)]
-    if not _plain_doubles([*fields, *(table.column(n).combine_chunks() for n in row)]):
-        return None
-    rows = len(records)
-    capped = cap is not None and rows >= cap and count > rows
-    if count != rows and not capped:
-        return None  # parse_envelope raises ComtradeIncompleteAnswerError
-    elapsed = str(row["elapsedTime"].as_py()) if "elapsedTime" in row else ""
-    return Answer(url, content, count, rows, elapsed[:100], records, tuple(names))
+        rows = 0
+    else:
+        tail = content[max(first + 1, last - 64) : last].rstrip(_WHITESPACE)
+        if head[:1] != b"{" or tail[-1:] != b"}":
+            return None
+        i = content.find(b"},", first)
+        separator = b"}, {" if 0 <= i < last and content[i + 2 : i + 4] == b" {" else b"},{"
+        rows = content.count(separator, first + 1, last) + 1
+        braces = content.count(b"{", first + 1, last)
+        if braces > _FEW_BRACES and braces != rows:
+            return None  # objects inside records (or braces inside strings): parsed now
+    if rows != count or (cap is not None and rows >= cap):
+        return None  # parse_envelope decides (an incomplete answer, or one at the cap)
+    elapsed = str(body.get("elapsedTime", ""))[:100]
+    line = memoryview(content)[:end]
+    return Answer(url, content, count, rows, elapsed, tuple(map(str, body)), line, cap)
 
 
 @dataclass

@@ -53,28 +53,32 @@ Rules applied, in order:
 
 How it runs (issue 11): column by column, never record by record.
 
-* An answer parsed by the client into Arrow (:func:`assets.comtrade.client.read_answer`: the
-  ``data`` list as one struct array, every JSON type kept, nothing converted) gives its needed
-  columns directly: the spellings of a field are folded **per column** (coalesced; a record with
-  two non-null spellings goes to the exact path below), and each column's Arrow type says which
-  JSON type every value had (the Arrow reader refuses mixed types). A needed column with nulls
-  is checked for absent keys by counting its ``"key":`` tokens in the raw body (exact: the
-  records hold no nested values, no key contains a quote, no key repeats in an object).
-* Anything else (records given as dicts, an answer the Arrow path cannot vouch for) goes through
-  the exact path: the records' values per field, typed in one C-level call when the column's
-  Python types are what the field expects, and value by value (the rules of point 3) only for
-  a column that is not.
-* The rules of points 3-5 then run as polars expressions over batches of answers (about 50,000
-  records). A check that fails anywhere finds its first failing record (fetch order, then record
-  order, then the order the rules are listed in :data:`_FIELDS` and :func:`_checks`) and raises
-  the error for it. Only the kept rows of each batch stay in memory (about 200 bytes a row; the
-  URL and sha256 are stored once per answer), so :class:`TradeNormaliser` can be fed answer by
-  answer as they are fetched; deduplication, sorting and validation run once at the end.
+* The client checks each answer's envelope and counts its records without parsing them
+  (:func:`assets.comtrade.client.read_answer`). The normaliser collects answers into batches
+  (about 50,000 records or 48 MB) and gives their bodies, one a line, to Arrow's JSON reader in
+  one multi-threaded pass: the ``data`` records become columns, one per key, each keeping the
+  JSON type of its values (the reader refuses a key with mixed types). Per answer, the spellings
+  of a field are folded **per column** (coalesced; a record with two non-null spellings goes to
+  the exact path below), and a needed column with nulls is checked for absent keys by counting
+  its ``"key":`` tokens in the answer's body (exact: no record value is a list or an object, no
+  key contains a quote, no key repeats in an object).
+* Anything else (records given as dicts, an answer Arrow cannot vouch for) goes through the
+  exact path: :func:`~assets.comtrade.client.parse_envelope` (whose envelope errors are raised
+  as the client raised them), then the records' values per field, typed in one C-level call
+  when the column's Python types are the field's, value by value (the rules of point 3) only
+  for a column that is not.
+* The rules of points 3-5 then run as polars expressions over the batch. A check that fails
+  anywhere finds its first failing record (fetch order, then record order, then the order the
+  rules are listed in :data:`_FIELDS` and :func:`_checks`) and raises the error for it. Only
+  the kept rows of each batch stay in memory (about 200 bytes a row; the URL and sha256 are
+  stored once per answer), so :class:`TradeNormaliser` is fed answer by answer as they are
+  fetched; deduplication, sorting and validation run once at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import re
@@ -86,6 +90,7 @@ import dataframely as dy
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
 from assets.comtrade.client import Answer, ComtradeError
 
@@ -142,8 +147,9 @@ PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-#: Records per batch of answers checked together (one polars pass each).
+#: Records, or bytes of answers, per batch of answers read and checked together.
 BATCH_ROWS = 50_000
+BATCH_BYTES = 48 << 20
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -532,26 +538,95 @@ class _Typed:
 
     table: pa.Table
     records: Sequence[Any] | None = None  # the raw records (exact path), for error context
-    struct: pa.StructArray | None = None  # the raw records (Arrow path), for error context
+    rows: pa.Table | None = None  # the raw records (Arrow path), for error context
     conflicts: dict[int, ComtradeRecordError] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
 
 
-def _from_answer(answer: Answer, url: str) -> _Typed | None:
-    """The Arrow path: an answer the client parsed into Arrow, folded and typed by column.
+#: Arrow's reading block (records of one batch are parsed by several threads, a block each).
+_BLOCK_BYTES = 4 << 20
 
-    Returns None when the answer cannot be vouched for this way (a needed field absent from
-    some record, two spellings in one record, a type the exact path must look at value by
-    value, keys the token count cannot trust); the exact path then reads its records.
+
+def _parse_answers(answers: Sequence[Answer]) -> list[pa.Table | None]:
+    """The records of answers the client left unparsed, as one Arrow table each (a column
+    per key, each keeping the JSON type of its values), read in one multi-threaded pass: the
+    bodies, one a line, go to Arrow's JSON reader, which parses blocks of them in parallel.
+
+    None for an answer whose records Arrow cannot vouch for (they do not parse, number other
+    than ``count``, hold a nested value or a number too big for a double); the exact path then
+    reads it. If the joint pass fails, each answer is read on its own to find which.
     """
-    struct = answer.table
-    if struct is None:
+    tables = _read_bodies(answers)
+    if tables is not None:
+        return list(tables)
+    if len(answers) == 1:
+        return [None]
+    return [(_read_bodies([a]) or [None])[0] for a in answers]
+
+
+def _read_bodies(answers: Sequence[Answer]) -> list[pa.Table] | None:
+    lines = [a.line for a in answers if a.line is not None]
+    if len(lines) != len(answers):
         return None
-    n = len(struct)
-    content = answer.content
-    names = [f.name for f in struct.type]
-    if any('"' in name or "\\" in name for name in names):
-        return None  # a key with a quote could fool the token count
+    try:
+        block = max(_BLOCK_BYTES, *(len(line) + 1 for line in lines))  # a body fits a block
+        options = pa_json.ReadOptions(use_threads=True, block_size=block)
+        blob = pa.py_buffer(b"\n".join(lines))
+        table = pa_json.read_json(pa.BufferReader(blob), read_options=options)
+        table.validate(full=True)  # also refuses strings that are not UTF-8
+        if table.num_rows != len(answers) or "data" not in table.schema.names:
+            return None
+        data = table.column("data").combine_chunks()
+        if not pa.types.is_list(data.type) or data.null_count:
+            return None
+        if data.value_lengths().to_pylist() != [a.rows for a in answers]:
+            return None  # separators inside strings miscounted the records
+        flat = data.flatten()
+        if pa.types.is_null(flat.type) and not len(flat):  # every answer empty
+            return [pa.table({}) for _ in answers]
+        if not pa.types.is_struct(flat.type) or flat.null_count:
+            return None
+        records = pa.Table.from_struct_array(flat)
+        keys = records.schema.names  # a key that is not UTF-8 raises here
+    except (pa.ArrowException, ValueError):
+        return None
+    if len(set(keys)) != len(keys) or any(
+        pa.types.is_nested(t) or pa.types.is_dictionary(t) for t in records.schema.types
+    ):
+        return None
+    for c in records.columns:  # Arrow reads a 5,000-digit integer (Python refuses it) or 1e999
+        floats = pa.types.is_floating(c.type) and c.null_count < len(c)  # as inf
+        if floats and not pc.all(pc.less(pc.abs(c), 2.0**63)).as_py():
+            return None
+    out, offset = [], 0
+    for a in answers:
+        out.append(records.slice(offset, a.rows))
+        offset += a.rows
+    return out
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a record layout (an Arrow schema) keeps each field read: per entry of
+    :data:`_FIELDS`, the columns of its spellings; ``shared``: the columns of unread fields
+    spelled twice (their values must not clash in a record)."""
+
+    usable: bool
+    names: tuple[str, ...] = ()
+    sources: tuple[tuple[int, ...], ...] = ()
+    shared: tuple[tuple[int, ...], ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(schema: pa.Schema, envelope_keys: tuple[str, ...]) -> _Layout:
+    """The :class:`_Layout` of one schema (a batch of answers shares it: computed once)."""
+    names = tuple(schema.names)
+    if any('"' in k or "\\" in k for k in (*names, *envelope_keys)):
+        return _Layout(False)  # a key with a quote could fool the token count
+    envelope = {k.lower() for k in envelope_keys}
+    if any(name.lower() in envelope for name in names):
+        return _Layout(False)  # a key that is also an envelope key: its token count is off
     by_field: dict[str, list[int]] = {}
     unknown: list[str] = []
     for i, name in enumerate(names):
@@ -560,37 +635,57 @@ def _from_answer(answer: Answer, url: str) -> _Typed | None:
             unknown.append(name)
         else:
             by_field.setdefault(canonical, []).append(i)
-    for canonical, idx in by_field.items():
-        if len(idx) > 1 and canonical not in _BY_NAME:  # a field not read, in two spellings
-            present = _count_valid([struct.field(i) for i in idx])
-            if pc.max(present).as_py() > 1:
-                return None  # maybe two different values in one record: the exact path
-    envelope = {k.lower() for k in answer.envelope_keys}
-    if any('"' in k or "\\" in k for k in answer.envelope_keys):
+    sources = tuple(tuple(by_field.get(spec.name, ())) for spec in _FIELDS)
+    shared = tuple(
+        tuple(idx) for name, idx in by_field.items() if len(idx) > 1 and name not in _BY_NAME
+    )
+    return _Layout(True, names, sources, shared, tuple(unknown))
+
+
+def _token(name: str) -> bytes:
+    return b'"' + name.encode() + b'":'
+
+
+def _from_answer(rows: pa.Table, answer: Answer) -> _Typed | None:
+    """The Arrow path: one answer's records (read by :func:`_parse_answers`), folded by column.
+
+    The columns keep the JSON types they arrived in (cast to the field's type when the batch
+    is checked). Returns None when the answer cannot be vouched for this way (a needed field
+    absent from some record, two spellings in one record, a type the exact path must look at
+    value by value, keys the token count cannot trust); the exact path then reads its records.
+    """
+    n = rows.num_rows
+    if not n:
+        return _Typed(pa.table({s.name: pa.nulls(0, _ARROW[s.kind]) for s in _FIELDS}), rows=rows)
+    layout = _layout(rows.schema, answer.envelope_keys)
+    if not layout.usable:
         return None
-    columns: dict[str, pa.Array] = {}
-    for spec in _FIELDS:
-        idx = by_field.get(spec.name, [])
+    content = answer.content
+    for idx in layout.shared:
+        if pc.max(_count_valid([rows.column(i) for i in idx])).as_py() > 1:
+            return None  # maybe two different values in one record: the exact path
+    columns: dict[str, pa.ChunkedArray] = {}
+    for spec, idx in zip(_FIELDS, layout.sources, strict=True):
+        if len(idx) > 1:  # spellings of other answers of the batch are absent from this one
+            idx = tuple(
+                i
+                for i in idx
+                if rows.column(i).null_count < n or content.count(_token(layout.names[i]))
+            )
         if not idx:
-            if spec.name in OPTIONAL_FIELDS:
-                columns[spec.name] = pa.nulls(n, _ARROW[spec.kind])
-                continue
-            if n == 0:
-                columns[spec.name] = pa.nulls(0, _ARROW[spec.kind])
-                continue
-            return None  # absent from every record: the exact path names the first
-        arrays = [struct.field(i) for i in idx]
-        if len({a.type for a in arrays}) > 1 or any(
-            names[i].lower() in envelope for i in idx
-        ):  # spellings of different JSON types; a key that is also an envelope key
-            return None
-        if len(arrays) == 1:
-            arr = arrays[0]
-            if arr.null_count and spec.name not in OPTIONAL_FIELDS:
-                token = b'"' + names[idx[0]].encode() + b'":'
-                if content.count(token) != n:
-                    return None  # absent from some record (or a token the count cannot see)
+            if spec.name not in OPTIONAL_FIELDS and n:
+                return None  # absent from every record: the exact path names the first
+            columns[spec.name] = pa.chunked_array([pa.nulls(n, _ARROW[spec.kind])])
+            continue
+        if len(idx) == 1:
+            arr = rows.column(idx[0])
+            token = _token(layout.names[idx[0]])
+            if arr.null_count and spec.name not in OPTIONAL_FIELDS and content.count(token) != n:
+                return None  # absent from some record (or a token the count cannot see)
         else:
+            arrays = [rows.column(i) for i in idx]
+            if len({a.type for a in arrays}) > 1:
+                return None  # spellings of different JSON types
             if pc.min_max(_count_valid(arrays)).as_py() != {"min": 1, "max": 1}:
                 return None  # two spellings in a record, or none non-null: exact path
             arr = pc.coalesce(*arrays)
@@ -598,16 +693,12 @@ def _from_answer(answer: Answer, url: str) -> _Typed | None:
             if arr.type not in _ARROW_EXACT:
                 return None  # a double in an integer/code field, timestamps: exact path
             typed, errors = _typed_column(spec, arr.to_pylist())
-            columns[spec.name] = typed
+            columns[spec.name] = pa.chunked_array([typed])
             if errors is not None:
-                columns[_msg(spec.name)] = errors
+                columns[_msg(spec.name)] = pa.chunked_array([errors])
             continue
-        if arr.type == pa.float64() and not _all_finite(arr):
-            return None  # a number too big for a double (Arrow reads it as inf)
-        if arr.type != _ARROW[spec.kind]:  # null -> typed nulls, int -> float, mos code as text
-            arr = arr.cast(_ARROW[spec.kind], safe=False)
-        columns[spec.name] = arr
-    return _Typed(pa.table(columns), struct=struct, unknown=unknown)
+        columns[spec.name] = arr  # null, int in a float field, mos code: cast with the batch
+    return _Typed(pa.table(columns), rows=rows, unknown=list(layout.unknown))
 
 
 def _count_valid(arrays: list[pa.Array]) -> pa.Array:
@@ -734,7 +825,22 @@ def _strip(name: str) -> pl.Expr:
     return pl.col(name).str.strip_chars(PY_WHITESPACE)
 
 
-def _typed_exprs(columns: Iterable[str]) -> list[pl.Expr]:
+#: polars dtype of each kind's typed column (as :data:`_ARROW`).
+_POLARS = {"int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "str": pl.String,
+           "period": pl.String, "mos": pl.String}  # fmt: skip
+
+
+def _cast_exprs(schema: pl.Schema) -> list[pl.Expr]:
+    """Columns that arrived in another JSON type than the field's (all null; integers in a
+    float field, as Python's ``float()``; an integer mode-of-supply code, as its text)."""
+    return [
+        pl.col(spec.name).cast(_POLARS[spec.kind])
+        for spec in _FIELDS
+        if schema[spec.name] != _POLARS[spec.kind]
+    ]
+
+
+def _typed_exprs() -> list[pl.Expr]:
     """Strings stripped; an empty optional string is null (as a bulk file's "")."""
     out = []
     for spec in _FIELDS:
@@ -912,54 +1018,80 @@ class TradeNormaliser:
     """Normalise answers as they arrive (fetch order): :meth:`add` each, then :meth:`finish`.
 
     Memory holds the kept rows (typed, about 200 bytes each) and one batch of answers being
-    checked, never the answers' records as Python objects.
+    read, never the answers' records as Python objects.
     """
 
-    def __init__(self, *, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(self, *, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES) -> None:
         self.batch_rows = batch_rows
+        self.batch_bytes = batch_bytes
         self._urls: list[str] = []
         self._shas: list[str] = []
-        self._pending: list[tuple[int, _Typed]] = []
+        self._pending: list[tuple[int, Answer | _Typed]] = []
         self._pending_rows = 0
+        self._pending_bytes = 0
         self._kept: list[pl.DataFrame] = []
         self._unknown: dict[str, None] = {}
         self.stats = {"records_in": 0, "aggregate_rows_dropped": 0, "breakdown_rows_dropped": 0}
 
     def add(self, batch: RecordBatch) -> None:
-        """Read one response's records (checked with the next batch of answers)."""
-        url, sha = batch.source_url, batch.raw_sha256
+        """Take one response (its records are read and checked with the next batch)."""
         answer = getattr(batch, "answer", None)
-        typed = _from_answer(answer, url) if isinstance(answer, Answer) else None
-        if typed is None:
-            typed = _from_records(batch.records, url)
-        no = len(self._urls)
-        self._urls.append(url)
-        self._shas.append(sha)
-        for key in typed.unknown:
-            if len(self._unknown) < 50:
-                self._unknown.setdefault(key, None)
-        self._pending.append((no, typed))
-        self._pending_rows += typed.table.num_rows
-        if self._pending_rows >= self.batch_rows:
+        item: Answer | _Typed
+        if isinstance(answer, Answer) and answer.line is not None:
+            item = answer  # records not parsed yet: read with the batch, column-wise
+            self._pending_bytes += len(answer.content)
+        else:
+            item = _from_records(batch.records, batch.source_url)
+        self._urls.append(batch.source_url)
+        self._shas.append(batch.raw_sha256)
+        self._pending.append((len(self._urls) - 1, item))
+        self._pending_rows += answer.rows if isinstance(item, Answer) else item.table.num_rows
+        if self._pending_rows >= self.batch_rows or self._pending_bytes >= self.batch_bytes:
             self._flush()
 
+    def _read(self, pending: list[tuple[int, Answer | _Typed]]) -> list[tuple[int, _Typed]]:
+        """Every pending answer as typed columns: the unparsed ones read together
+        (:func:`_parse_answers`), any the Arrow path cannot vouch for by the exact path (whose
+        envelope errors, :func:`parse_envelope`'s, come before any record's)."""
+        unparsed = [item for _, item in pending if isinstance(item, Answer)]
+        tables = iter(_parse_answers(unparsed) if unparsed else [])
+        out = []
+        for no, item in pending:
+            if isinstance(item, Answer):
+                rows = next(tables)
+                typed = _from_answer(rows, item) if rows is not None else None
+                if typed is None:
+                    typed = _from_records(item.records, item.url)
+                item = typed
+            for key in item.unknown:
+                if len(self._unknown) < 50:
+                    self._unknown.setdefault(key, None)
+            out.append((no, item))
+        return out
+
     def _flush(self) -> None:
-        pending, self._pending, self._pending_rows = self._pending, [], 0
+        pending, self._pending, self._pending_rows, self._pending_bytes = self._pending, [], 0, 0
         if not pending:
             return
-        tables = []
+        pending = self._read(pending)
+        groups: dict[pa.Schema, list[pa.Table]] = {}
         for no, typed in pending:
             n = typed.table.num_rows
-            tables.append(
-                typed.table.append_column("_answer", pa.array([no] * n, pa.int32())).append_column(
-                    "_index", pa.array(range(n), pa.int32())
-                )
-            )
-        raw = pl.from_arrow(pa.concat_tables(tables, promote_options="permissive"))
-        assert isinstance(raw, pl.DataFrame)
+            table = typed.table.append_column(
+                "_answer", pa.array([no] * n, pa.int32())
+            ).append_column("_index", pa.array(range(n), pa.int32()))
+            groups.setdefault(table.schema, []).append(table)
+        frames = []
+        for tables in groups.values():  # answers of one layout: one Arrow concat, one cast pass
+            frame = pl.from_arrow(pa.concat_tables(tables))
+            assert isinstance(frame, pl.DataFrame)
+            frames.append(frame.with_columns(_cast_exprs(frame.schema)))
+        raw = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+        if len(frames) > 1:
+            raw = raw.sort("_answer", "_index")  # back in fetch order
         if raw.height == 0:
             return
-        df = raw.with_columns(_typed_exprs(raw.columns))
+        df = raw.with_columns(_typed_exprs())
         checks = _checks(set(df.columns))
         failed = df.select(pl.any_horizontal([c.fails for c in checks]).any()).item()
         if failed:
@@ -1137,8 +1269,8 @@ def _raw_record(source: _Typed, index: int) -> Mapping[str, Any]:
     """A record as served (canonical keys), for an error's period/cmdCode/partnerCode."""
     if source.records is not None:
         rec = source.records[index]
-    elif source.struct is not None:
-        rec = source.struct[index].as_py()
+    elif source.rows is not None:
+        rec = source.rows.slice(index, 1).to_pylist()[0]
     else:  # pragma: no cover - every _Typed has one
         return {}
     if not isinstance(rec, Mapping):

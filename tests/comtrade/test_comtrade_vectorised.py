@@ -36,6 +36,8 @@ from assets.comtrade.normalise import (
     ComtradeSchemaError,
     NormalisedTrade,
     TradeNormaliser,
+    _from_answer,
+    _parse_answers,
     normalise_batches,
 )
 from assets.comtrade.policy import COMTRADE_POLICY
@@ -69,6 +71,14 @@ class Response:
     @property
     def records(self):
         return self.answer.records
+
+
+def arrow_path(answer: Answer) -> bool:
+    """Whether the normaliser reads this answer column-wise (not by the exact path)."""
+    if answer.line is None:
+        return False
+    (rows,) = _parse_answers([answer])
+    return rows is not None and _from_answer(rows, answer) is not None
 
 
 def _run(fn):
@@ -139,15 +149,23 @@ def test_whole_snapshot_gives_the_old_frames():
     import hashlib
 
     bodies = []
-    fast = 0
+    exact = []
     for url, body in _snapshot_bodies():
         try:
             answer = read_answer(body, url, CAP)
         except ComtradeAPIError:  # the recorded 429 body is not an envelope
             continue
-        fast += answer.table is not None
+        if not arrow_path(answer):
+            exact.append(answer)
         bodies.append((url, body, hashlib.sha256(body).hexdigest()))
-    assert len(bodies) >= 219 and fast == len(bodies)  # every recorded answer read column-wise
+    assert len(bodies) >= 300
+    # every recorded answer is read column-wise but the one filled to the row cap (parsed by
+    # the client, which must count its records) and the two whose records spell cifvalue two
+    # ways (the exact path folds them record by record)
+    assert sorted(a.rows for a in exact) == [108, 226, 500]
+    for answer in (a for a in exact if a.rows != CAP):
+        spellings = {k for r in answer.records for k in r if k.lower() == "cifvalue"}
+        assert len(spellings) == 2
     new, old = _both(bodies)
     assert isinstance(new, NormalisedTrade)
     assert new.partners.height > 10_000 and new.world.height > 1_000
@@ -199,7 +217,7 @@ def test_real_records_give_the_old_frames(real_rows):
         body = json.dumps(_envelope(records)).encode()
         new, old = _both([(URL, body, SHA)])
         assert_same(new, old)
-    assert read_answer(json.dumps(_envelope(typed)).encode(), URL).table is not None
+    assert arrow_path(read_answer(json.dumps(_envelope(typed)).encode(), URL))
 
 
 # --------------------------------------------------------------------------- mutated answers
@@ -272,7 +290,7 @@ def test_an_absent_nullable_key_is_schema_drift_whatever_else_the_body_holds(cas
     assert_same(new, old)
     if case == "null_ok":
         assert isinstance(new, NormalisedTrade)
-        assert read_answer(body, URL).table is not None
+        assert arrow_path(read_answer(body, URL))
     else:
         assert isinstance(new, ComtradeSchemaError)
         assert (new.field, new.index, new.cmd_code) == ("qty", 1, "280450")
@@ -284,7 +302,7 @@ def test_two_spellings_are_folded_by_column_and_conflicts_named():
     b = _record(cmdCode="280450")  # the other spelling in another record: folded by column
     new, old = _both([(URL, _body([a, b]), SHA)])
     assert_same(new, old)
-    assert read_answer(_body([a, b]), URL).table is not None
+    assert arrow_path(read_answer(_body([a, b]), URL))
     b["CIFValue"] = 1.0  # two spellings in one record with different values
     new, old = _both([(URL, _body([a, b]), SHA)])
     assert_same(new, old)
@@ -316,26 +334,26 @@ def test_the_first_failing_record_is_named_in_fetch_order_then_rule_order():
     assert_same(new, old)
 
 
-def test_bodies_arrow_is_not_given_are_read_as_before():
-    """Nested values, deep nesting, NaN, numbers Python refuses, invalid UTF-8: the client
-    falls back to json and gives the old records or the old error (never a crash)."""
+def test_bodies_arrow_cannot_vouch_for_are_read_as_before():
+    """Nested values, deep nesting, NaN, numbers Python refuses, invalid UTF-8: the exact path
+    gives the old records or the old error (never a crash), whichever stage finds them."""
     a = _record()
-    nested = dict(a, extra={"qty": 1})
-    assert read_answer(_body([nested]), URL).table is None
+    nested = _body([dict(a, extra={"qty": 1})])
+    assert not arrow_path(read_answer(nested, URL))  # read, then refused by the schema check
     deep = b'{"count":1,"data":[{"x":' + b"[" * 50_000 + b"]" * 50_000 + b"}]}"
     with pytest.raises(ComtradeAPIError, match="nested too deeply"):
-        read_answer(deep, URL)
+        read_answer(deep, URL)  # nested lists: never given to Arrow
+    deep_objects = b'{"count":1,"data":[' + b'{"x":' * 50_000 + b"1" + b"}" * 50_000 + b"]}"
+    with pytest.raises(ComtradeAPIError, match="nested too deeply"):
+        read_answer(deep_objects, URL)  # too many braces for its one record: parsed now
     year = f'"refYear":{a["refYear"]}'.encode()
     huge = _body([a]).replace(year, b'"refYear":' + b"9" * 5000)
-    with pytest.raises(ComtradeAPIError, match="not JSON"):
-        read_answer(huge, URL)
     value = f'"primaryValue":{json.dumps(a["primaryValue"])}'.encode()
     nan = _body([a]).replace(value, b'"primaryValue":NaN')
-    for body in (nan, _body([a]).replace(b"India", b"\xff")):
-        answer = read_answer(body, URL)
-        assert answer.table is None
+    for body in (nested, deep_objects, huge, nan, _body([a]).replace(b"India", b"\xff")):
         new, old = _both([(URL, body, SHA)])
         assert_same(new, old)
+    assert "not JSON" in str(_both([(URL, huge, SHA)])[0])
 
 
 def test_python_whitespace_is_what_str_strip_removes():
@@ -363,3 +381,37 @@ def test_keep_order_and_duplicates_across_answers():
     assert_same(new, old, keep_order=True)
     assert new.stats["duplicates_dropped"] == 3 and new.stats["conflicting_duplicates"] == 1
     assert pl.Series(new.world["hs6"]).to_list() == ["280450", "280461"]
+
+
+def test_one_odd_answer_in_a_batch_is_read_on_its_own():
+    """Answers are parsed many at a time; one the joint pass cannot take (a body over several
+    lines, string-typed values, a BOM) is read alone or by the exact path, the rest stay
+    column-wise, and the frames are the old ones."""
+    good = [_record(cmdCode=f"{280000 + i:06d}") for i in range(3)]
+    pretty = json.dumps(_envelope(good), indent=1).encode()
+    strings = _body([{k: str(v) if isinstance(v, int) else v for k, v in r.items()} for r in good])
+    bom = b"\xef\xbb\xbf" + _body(good)
+    bodies = [(URL + f"&{i}", body, SHA) for i, body in enumerate(
+        [_body(good), pretty, _body(good), strings, bom, _body(good)]
+    )]  # fmt: skip
+    answers_ = [read_answer(b, u) for u, b, _ in bodies]
+    assert answers_[1].line is None  # several lines: parsed by the client
+    parsed = _parse_answers([a for a in answers_ if a.line is not None])
+    assert all(t is not None for t in parsed)  # the BOM answer read alone
+    new, old = _both(bodies)
+    assert_same(new, old)
+
+
+def test_records_that_do_not_parse_fail_with_the_clients_old_error():
+    """An answer whose envelope and record count look right but whose records are not JSON is
+    left unparsed by the client; the normaliser then raises parse_envelope's error for it
+    (naming its URL), before any record of the batch is checked."""
+    good = _body([_record(cmdCode="280450"), _record(cmdCode="280461")])
+    broken = good.replace(b'"isAggregate":false', b'"isAggregate":fals', 1)
+    bad_record = _body([_record(cmdCode="2804")])  # a record error in an earlier answer
+    bodies = [(URL + "&a", bad_record, SHA), (URL + "&b", broken, SHA), (URL + "&c", good, SHA)]
+    assert read_answer(broken, URL).line is not None  # not parsed by the client
+    new, old = _both(bodies)
+    assert_same(new, old)
+    assert isinstance(new, ComtradeAPIError) and "not JSON" in str(new)
+    assert new.url == URL + "&b"
