@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import httpx
 import pytest
@@ -38,6 +39,10 @@ def test_backfill_from_the_ui_runs_as_one_run(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    # create the SQLite storage before the servers start: a webserver and a daemon that both
+    # find an empty home race to create the same tables ("more than one head present")
+    with dg.DagsterInstance.from_config(str(home)):
+        pass
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -144,8 +149,6 @@ def test_backfill_from_the_ui_runs_as_one_run(tmp_path, monkeypatch):
     con.close()
     assert set(per_day) == {"2025-11-25", "2025-11-26", "2025-11-27"}
     assert sum(per_day.values()) == 44
-
-    import dagster as dg
 
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.get() as instance:
