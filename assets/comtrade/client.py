@@ -462,13 +462,13 @@ def read_answer(content: bytes, url: str, cap: int | None = None) -> Answer:
     """:func:`parse_envelope` without parsing the records when the body allows it.
 
     The envelope is parsed on its own (the body with its one ``[...]`` cut to ``[]``), by the
-    same rules as :func:`parse_envelope`, and the records are counted by their separators. When
-    that count equals ``count`` (and is under the row cap), the answer is returned unparsed:
-    the normaliser parses the records of many answers in one multi-threaded, column-wise pass,
-    and an answer whose records then do not parse, or do not number ``count``, gets
-    :func:`parse_envelope`'s own error there. Anything else (an error, a count that disagrees,
-    an answer at the cap, nested lists, a body over several lines, separators inside strings)
-    goes through :func:`parse_envelope` now.
+    same rules as :func:`parse_envelope`. When it is a complete envelope under the row cap, the
+    answer is returned unparsed, its records taken to number ``count``: the normaliser parses
+    the records of many answers in one multi-threaded, column-wise pass, and an answer whose
+    records then do not parse, or do not number ``count``, gets :func:`parse_envelope`'s own
+    error there (a cut answer: :class:`ComtradeIncompleteAnswerError`). Anything else (an
+    error, an answer at the cap, nested lists, a body over several lines, many objects nested
+    in records) goes through :func:`parse_envelope` now.
     """
     answer = _read_answer_unparsed(content, url, cap)
     if answer is not None:
@@ -517,12 +517,16 @@ def _read_answer_unparsed(content: bytes, url: str, cap: int | None) -> Answer |
         tail = content[max(first + 1, last - 64) : last].rstrip(_WHITESPACE)
         if head[:1] != b"{" or tail[-1:] != b"}":
             return None
-        i = content.find(b"},", first)
-        separator = b"}, {" if 0 <= i < last and content[i + 2 : i + 4] == b" {" else b"},{"
-        rows = content.count(separator, first + 1, last) + 1
+        # the records are taken to number ``count`` (the normaliser's parse checks it); with
+        # many braces, each must open a record (one after each separator), none a value
+        rows = count
         braces = content.count(b"{", first + 1, last)
-        if braces > _FEW_BRACES and braces != rows:
-            return None  # objects inside records (or braces inside strings): parsed now
+        if braces > _FEW_BRACES:
+            i = content.find(b"},", first)
+            spaced = 0 <= i < last and content[i + 2 : i + 4] == b" {"
+            separator = b"}, {" if spaced else b"},{"
+            if braces != content.count(separator, first + 1, last) + 1:
+                return None  # objects inside records (or braces inside strings): parsed now
     if rows != count or (cap is not None and rows >= cap):
         return None  # parse_envelope decides (an incomplete answer, or one at the cap)
     elapsed = str(body.get("elapsedTime", ""))[:100]

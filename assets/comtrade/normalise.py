@@ -545,6 +545,9 @@ class _Typed:
 
 #: Arrow's reading block (records of one batch are parsed by several threads, a block each).
 _BLOCK_BYTES = 4 << 20
+#: The reader's memory comes from malloc, which gives a batch's buffers back when they are
+#: freed (Arrow's default pool keeps them, so memory would stay at its highest batch).
+_POOL = pa.system_memory_pool()
 
 
 def _parse_answers(answers: Sequence[Answer]) -> list[pa.Table | None]:
@@ -572,7 +575,7 @@ def _read_bodies(answers: Sequence[Answer]) -> list[pa.Table] | None:
         block = max(_BLOCK_BYTES, *(len(line) + 1 for line in lines))  # a body fits a block
         options = pa_json.ReadOptions(use_threads=True, block_size=block)
         blob = pa.py_buffer(b"\n".join(lines))
-        table = pa_json.read_json(pa.BufferReader(blob), read_options=options)
+        table = pa_json.read_json(pa.BufferReader(blob), read_options=options, memory_pool=_POOL)
         table.validate(full=True)  # also refuses strings that are not UTF-8
         if table.num_rows != len(answers) or "data" not in table.schema.names:
             return None
@@ -962,20 +965,25 @@ def _level(cmd: pl.Expr) -> pl.Expr:
 
 
 def _rows_exprs() -> list[pl.Expr]:
-    """The output columns of a checked batch (plus the slice flags and the record's place)."""
+    """The output columns of a batch (plus the slice flags and the record's place). Computed
+    with the rules in one pass: a cast that would fail belongs to a record that fails a rule
+    (integers are bounded by them), so it gives null instead of stopping the pass."""
     col = pl.col
     unit_na = (col("qtyUnitCode") == -1).fill_null(False) | (
         col("qtyUnitAbbr").str.to_uppercase() == "N/A"
     ).fill_null(False)
     mos = col("mosCode")
     return [
-        col("reporterCode").cast(pl.Int32).alias("reporter_code"),
-        col("partnerCode").cast(pl.Int32).alias("partner_code"),
+        col("reporterCode").cast(pl.Int32, strict=False).alias("reporter_code"),
+        col("partnerCode").cast(pl.Int32, strict=False).alias("partner_code"),
         col("flowCode").alias("flow_code"),
         col("freqCode").alias("freq"),
         col("period"),
-        col("refYear").cast(pl.Int32).alias("ref_year"),
-        pl.when(col("freqCode") == "M").then(col("refMonth")).cast(pl.Int8).alias("ref_month"),
+        col("refYear").cast(pl.Int32, strict=False).alias("ref_year"),
+        pl.when(col("freqCode") == "M")
+        .then(col("refMonth"))
+        .cast(pl.Int8, strict=False)
+        .alias("ref_month"),
         col("cmdCode").alias("hs6"),
         col("classificationCode").alias("hs_edition"),
         col("primaryValue").alias("primary_value_usd"),
@@ -988,10 +996,10 @@ def _rows_exprs() -> list[pl.Expr]:
         col("isNetWgtEstimated").alias("is_net_wgt_estimated"),
         col("isReported").alias("is_reported"),
         col("isAggregate").alias("is_aggregate"),
-        col("legacyEstimationFlag").cast(pl.Int32).alias("legacy_estimation_flag"),
-        col("partner2Code").cast(pl.Int32).alias("partner2_code"),
+        col("legacyEstimationFlag").cast(pl.Int32, strict=False).alias("legacy_estimation_flag"),
+        col("partner2Code").cast(pl.Int32, strict=False).alias("partner2_code"),
         col("customsCode").alias("customs_code"),
-        col("motCode").cast(pl.Int32).alias("mot_code"),
+        col("motCode").cast(pl.Int32, strict=False).alias("mot_code"),
         (mos.is_null() | mos.is_in(["0", ""]).fill_null(False)).alias("_mos_ok"),
         col("cmdCode").str.contains(_HS6_RE.pattern).alias("_hs6"),
         col("_answer"),
@@ -1091,13 +1099,17 @@ class TradeNormaliser:
             raw = raw.sort("_answer", "_index")  # back in fetch order
         if raw.height == 0:
             return
-        df = raw.with_columns(_typed_exprs())
-        checks = _checks(set(df.columns))
-        failed = df.select(pl.any_horizontal([c.fails for c in checks]).any()).item()
-        if failed:
-            self._raise_first(df, checks, dict(pending))
-        rows = df.select(_rows_exprs())
-        del raw, df
+        checks = _checks(set(raw.columns))
+        rows = (  # one pass: typed values, every rule, the output columns
+            raw.lazy()
+            .with_columns(_typed_exprs())
+            .select(pl.any_horizontal([c.fails for c in checks]).alias("_fails"), *_rows_exprs())
+            .collect()
+        )
+        if rows.get_column("_fails").any():
+            self._raise_first(raw.with_columns(_typed_exprs()), checks, dict(pending))
+        rows = rows.drop("_fails")
+        del raw
         hs6 = rows.filter(pl.col("_hs6"))
         classic = (
             (pl.col("partner2_code") == 0)
@@ -1181,14 +1193,8 @@ class TradeNormaliser:
                 order = keys.get_column("_row")
             n_world = int(keys.get_column("_world").sum())
             del keys
-            # the sorted copy is built column by column, each column dropped from the kept rows
-            # as soon as it is copied: memory holds one copy of the rows, not two
-            columns = []
-            for name in kept.columns:
-                columns.append(kept.get_column(name).gather(order))
-                kept = kept.drop(name)
-            ordered = pl.DataFrame(columns)
-            del columns, order
+            ordered = kept.select(pl.all().gather(order))
+            del order
             partners = ordered.slice(0, ordered.height - n_world)
             world = ordered.slice(ordered.height - n_world)
             del ordered
