@@ -66,7 +66,7 @@ def project_load(paths: list[Path], warehouse: Path) -> dict:
         body = path.read_bytes()
         url = answer_url(path)
         normaliser.add(AnswerBatch(read_answer(body, url), url, sha256_bytes(body)))
-    trade = normaliser.finish()
+    trade = normaliser.finish(keep_order=True)  # as load_trade: rows in fetch order
     fetched_at = datetime.now(UTC)
 
     def to_table(df: pl.DataFrame) -> pl.DataFrame:  # as load_trade's to_table

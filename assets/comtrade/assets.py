@@ -252,7 +252,7 @@ def load_trade(
 
     if len(fetched_at) < len(shas):
         fetched_at = {**_raw_fetched_at(http), **fetched_at}  # answers read back on resume
-    trade = normaliser.finish()
+    trade = normaliser.finish(keep_order=True)  # a table has no row order: no sorted copy
     if trade.unknown_fields:
         context.log.warning(
             f"[comtrade] records carry fields Comtrade's schema does not know (ignored): "

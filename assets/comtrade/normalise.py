@@ -78,11 +78,14 @@ How it runs (issue 11): column by column, never record by record.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -147,9 +150,13 @@ PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+#: Checks batches of answers, one at a time and in order, beside the thread that fetches them.
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="comtrade-normalise")
 #: Records, or bytes of answers, per batch of answers read and checked together.
-BATCH_ROWS = 50_000
-BATCH_BYTES = 48 << 20
+BATCH_ROWS = 12_500
+BATCH_BYTES = 12 << 20
+#: Records checked together by the rules (read batches are held as typed columns till then).
+CHECK_ROWS = 50_000
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -855,8 +862,9 @@ def _typed_exprs() -> list[pl.Expr]:
     return out
 
 
-def _checks(columns: set[str]) -> list[_Check]:
-    """Every rule, in the order a record is checked."""
+@functools.lru_cache(maxsize=16)
+def _checks(columns: frozenset[str]) -> list[_Check]:
+    """Every rule, in the order a record is checked (for a batch with these columns)."""
     checks: list[_Check] = []
 
     def coerce(spec: _Field) -> None:
@@ -1037,12 +1045,19 @@ class TradeNormaliser:
         self._pending: list[tuple[int, Answer | _Typed]] = []
         self._pending_rows = 0
         self._pending_bytes = 0
-        self._kept: list[pl.DataFrame] = []
+        self._batch: Future[None] | None = None  # the batch the worker is reading
+        self._typed: list[tuple[int, _Typed]] = []  # read, not checked yet (worker's)
+        self._typed_rows = 0
+        self._partners: list[pl.DataFrame] = []  # kept rows, a frame per checked batch
+        self._world: list[pl.DataFrame] = []
         self._unknown: dict[str, None] = {}
         self.stats = {"records_in": 0, "aggregate_rows_dropped": 0, "breakdown_rows_dropped": 0}
 
     def add(self, batch: RecordBatch) -> None:
-        """Take one response (its records are read and checked with the next batch)."""
+        """Take one response (its records are read and checked with the next batch). Raises
+        the error of a batch checked meanwhile, so a fetch stops at the first bad answer."""
+        if self._batch is not None and self._batch.done():
+            self._wait()
         answer = getattr(batch, "answer", None)
         item: Answer | _Typed
         if isinstance(answer, Answer) and answer.line is not None:
@@ -1077,11 +1092,35 @@ class TradeNormaliser:
             out.append((no, item))
         return out
 
-    def _flush(self) -> None:
+    def _flush(self, *, final: bool = False) -> None:
+        """Hand the pending answers to the worker thread, once it is done with the previous
+        batch (whose error, if any, is raised here): one batch is read and checked while the
+        next is collected, so fetching or reading answers overlaps Arrow's parse and polars."""
         pending, self._pending, self._pending_rows, self._pending_bytes = self._pending, [], 0, 0
-        if not pending:
-            return
-        pending = self._read(pending)
+        self._wait()
+        if pending or final:
+            self._batch = _WORKER.submit(self._check_batch, pending, final)
+
+    def _wait(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            batch.result()
+
+    def _check_batch(self, pending: list[tuple[int, Answer | _Typed]], final: bool) -> None:
+        """Read one batch of answers (in the worker); every few batches (``CHECK_ROWS``
+        records, typed columns only) check every rule and keep the rows."""
+        try:
+            if pending:
+                typed = self._read(pending)
+                self._typed += typed
+                self._typed_rows += sum(t.table.num_rows for _, t in typed)
+            if self._typed and (final or self._typed_rows >= CHECK_ROWS):
+                typed, self._typed, self._typed_rows = self._typed, [], 0
+                self._check(typed)
+        finally:
+            _give_back_memory()
+
+    def _check(self, pending: list[tuple[int, _Typed]]) -> None:
         groups: dict[pa.Schema, list[pa.Table]] = {}
         for no, typed in pending:
             n = typed.table.num_rows
@@ -1099,7 +1138,7 @@ class TradeNormaliser:
             raw = raw.sort("_answer", "_index")  # back in fetch order
         if raw.height == 0:
             return
-        checks = _checks(set(raw.columns))
+        checks = _checks(frozenset(raw.columns))
         rows = (  # one pass: typed values, every rule, the output columns
             raw.lazy()
             .with_columns(_typed_exprs())
@@ -1121,7 +1160,9 @@ class TradeNormaliser:
         self.stats["records_in"] += rows.height
         self.stats["aggregate_rows_dropped"] += rows.height - hs6.height
         self.stats["breakdown_rows_dropped"] += hs6.height - kept.height
-        self._kept.append(kept)
+        world = pl.col("partner_code") == 0  # kept apart from here on: never one grain
+        self._partners.append(kept.filter(~world))
+        self._world.append(kept.filter(world))
 
     def _raise_first(
         self, df: pl.DataFrame, checks: list[_Check], typed: dict[int, _Typed]
@@ -1162,66 +1203,73 @@ class TradeNormaliser:
         raise ComtradeRecordError(url, check.field, check.message(row), index, **ctx)
 
     def finish(self, *, keep_order: bool = False) -> NormalisedTrade:
-        """Deduplicate, sort, split and validate everything added (see the module docs)."""
-        self._flush()
-        kept = (
-            pl.concat(self._kept, rechunk=False)
-            if self._kept
-            else pl.DataFrame(schema={c: _POLARS_SCHEMA.get(c, pl.Int32) for c in _KEPT})
-        )
-        self._kept = []
-        is_world = pl.col("partner_code") == 0
-        if keep_order:
-            last = kept.select(pl.struct(_KEPT_GRAIN).is_last_distinct()).to_series()
-            versions = kept.select(pl.struct(_KEPT_GRAIN + _VALUE_COLUMNS).n_unique()).item()
-            kept = kept.filter(last)
-            duplicates, conflicting = last.len() - kept.height, versions - kept.height
-            partners, world = kept.filter(~is_world), kept.filter(is_world)
-        else:
-            keys = _sorted_keys(kept)
-            order = keys.get_column("_row")
-            duplicates = int(keys.select((~pl.col("_last")).sum()).item())
-            conflicting = 0
-            if duplicates:
-                group_rows = kept[keys.filter(pl.col("_dup")).get_column("_row")]
-                conflicting = (
-                    group_rows.select(pl.struct(_KEPT_GRAIN + _VALUE_COLUMNS).n_unique()).item()
-                    - group_rows.select(pl.struct(_KEPT_GRAIN).n_unique()).item()
-                )
-                del group_rows
-                keys = keys.filter(pl.col("_last"))
-                order = keys.get_column("_row")
-            n_world = int(keys.get_column("_world").sum())
-            del keys
-            ordered = kept.select(pl.all().gather(order))
-            del order
-            partners = ordered.slice(0, ordered.height - n_world)
-            world = ordered.slice(ordered.height - n_world)
-            del ordered
-        del kept
+        """Deduplicate, sort, split and validate everything added (see the module docs).
+
+        ``keep_order``: the rows stay in fetch order (each grain where it last occurs), which
+        needs no copy of them (what the warehouse load uses: a table has no row order).
+        """
+        self._flush(final=True)
+        self._wait()
         urls = pl.Series(self._urls, dtype=pl.String)
         shas = pl.Series(self._shas, dtype=pl.String)
-
-        def widen(df: pl.DataFrame) -> pl.DataFrame:
-            answer = df["_answer"]
-            return df.with_columns(
+        done = []
+        for parts, schema in ((self._partners, TradeFlowSchema), (self._world, WorldTotalSchema)):
+            frame, duplicates, conflicting = _dedupe(parts, keep_order)
+            parts.clear()
+            widened = frame.with_columns(
                 pl.lit(SOURCE).alias("source"),
-                shas.gather(answer).alias("raw_sha256"),  # views into one buffer per answer
-                urls.gather(answer).alias("source_url"),
+                shas.gather(frame["_answer"]).alias("raw_sha256"),  # views into one buffer
+                urls.gather(frame["_answer"]).alias("source_url"),  # per answer
             ).select(*OUTPUT_COLUMNS, "_index")
-
-        partners = _validate(TradeFlowSchema, widen(partners), sorted_by_period=not keep_order)
-        world = _validate(WorldTotalSchema, widen(world), sorted_by_period=not keep_order)
+            del frame
+            done.append((_validate(schema, widened), duplicates, conflicting))
+            del widened
+        (partners, dup_p, conf_p), (world, dup_w, conf_w) = done
         stats = {
             **self.stats,
-            "duplicates_dropped": duplicates,
-            "conflicting_duplicates": conflicting,
+            "duplicates_dropped": dup_p + dup_w,
+            "conflicting_duplicates": conf_p + conf_w,
             "partner_rows": partners.height,
             "world_rows": world.height,
         }
         return NormalisedTrade(
             partners=partners, world=world, stats=stats, unknown_fields=list(self._unknown)
         )
+
+
+def _dedupe(parts: list[pl.DataFrame], keep_order: bool) -> tuple[pl.DataFrame, int, int]:
+    """The kept rows of every batch as one frame, each grain's last occurrence only; sorted
+    (see :func:`_sorted_keys`) unless ``keep_order``. Returns it with the duplicates dropped
+    and the conflicting ones (another value for a grain seen before)."""
+    if not parts:
+        empty = pl.DataFrame(schema={c: _POLARS_SCHEMA.get(c, pl.Int32) for c in _KEPT})
+        return empty, 0, 0
+    kept = pl.concat(parts, rechunk=False)
+    keys = _sorted_keys(kept)
+    duplicates = int(keys.select((~pl.col("_last")).sum()).item())
+    conflicting = 0
+    if duplicates:
+        group_rows = kept[keys.filter(pl.col("_dup")).get_column("_row")]
+        conflicting = (
+            group_rows.select(pl.struct(_KEPT_GRAIN + _VALUE_COLUMNS).n_unique()).item()
+            - group_rows.select(pl.struct(_KEPT_GRAIN).n_unique()).item()
+        )
+        del group_rows
+    if keep_order:
+        if duplicates:  # the first occurrences of a grain go; rows keep their fetch order
+            dropped = keys.filter(~pl.col("_last")).get_column("_row")
+            keep = pl.Series([True] * kept.height).scatter(dropped, False)
+            kept = kept.filter(keep)
+        return kept, duplicates, conflicting
+    order = keys.filter(pl.col("_last")).get_column("_row") if duplicates else keys["_row"]
+    del keys
+    # the sorted copy is built column by column, each kept column let go as soon as it is
+    # copied: memory holds about one copy of the rows, not two
+    columns = kept.get_columns()
+    del kept
+    for i in range(len(columns)):
+        columns[i] = columns[i].gather(order)
+    return pl.DataFrame(columns), duplicates, conflicting
 
 
 def _sorted_keys(kept: pl.DataFrame) -> pl.DataFrame:
@@ -1271,6 +1319,24 @@ def _sorted_keys(kept: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _libc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to give back this way
+        return None
+
+
+_MALLOC_TRIM = _libc_trim()
+
+
+def _give_back_memory() -> None:
+    """Return the memory a batch freed (its bodies, the joined text, Arrow's parse) to the
+    system: glibc keeps large freed blocks for reuse, which would add each batch's high-water
+    mark to the memory the warehouse swap then needs."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 def _raw_record(source: _Typed, index: int) -> Mapping[str, Any]:
     """A record as served (canonical keys), for an error's period/cmdCode/partnerCode."""
     if source.records is not None:
@@ -1287,21 +1353,20 @@ def _raw_record(source: _Typed, index: int) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- validation
 
 
-#: Rows per slice when a sorted frame is validated slice by slice.
+#: Rows per slice when a frame is validated slice by slice.
 VALIDATE_ROWS = 100_000
 
 
-def _validate(
-    schema: type[dy.Schema], df: pl.DataFrame, *, sorted_by_period: bool = False
-) -> pl.DataFrame:
+def _validate(schema: type[dy.Schema], df: pl.DataFrame) -> pl.DataFrame:
     """Validate ``df`` (output columns plus ``_index``); the first failure names its record.
 
-    A frame sorted by (freq, period) is checked in slices of whole periods: every rule is about
-    one row except the primary key, and rows of two periods never share a key, so the slices
-    pass exactly when the frame does, without the whole frame's rule columns in memory at once.
+    The rows are checked in slices (without the whole frame's rule columns in memory at
+    once): every rule is about one row except the primary key, and after deduplication no two
+    rows share a grain (the key plus constant columns), so the slices pass exactly when the
+    frame does. A failure is then reported from the whole frame, as before.
     """
     checked = df.drop("_index")
-    parts = _period_slices(checked) if sorted_by_period else [checked]
+    parts = [checked.slice(i, VALIDATE_ROWS) for i in range(0, checked.height, VALIDATE_ROWS)]
     if all(schema.is_valid(part) for part in parts):
         return checked
     good, failure = schema.filter(checked)
@@ -1329,27 +1394,6 @@ def _validate(
         cmd_code=first.get("hs6"),
         partner_code=first.get("partner_code"),
     )
-
-
-def _period_slices(df: pl.DataFrame, rows: int = VALIDATE_ROWS) -> list[pl.DataFrame]:
-    """``df`` (sorted by freq, period) cut into slices of about ``rows`` rows at period ends."""
-    if df.height <= rows:
-        return [df]
-    starts = (
-        df.select(
-            (pl.col("freq") != pl.col("freq").shift(1)).fill_null(True)
-            | (pl.col("period") != pl.col("period").shift(1)).fill_null(True)
-        )
-        .to_series()
-        .arg_true()
-        .to_list()
-    )
-    cuts = [0]
-    for start in starts[1:]:
-        if start - cuts[-1] >= rows:
-            cuts.append(start)
-    cuts.append(df.height)
-    return [df.slice(a, b - a) for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
 # --------------------------------------------------------------------------- entry points
