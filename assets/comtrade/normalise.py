@@ -67,12 +67,15 @@ How it runs (issue 11): column by column, never record by record.
   as the client raised them), then the records' values per field, typed in one C-level call
   when the column's Python types are the field's, value by value (the rules of point 3) only
   for a column that is not.
-* The rules of points 3-5 then run as polars expressions over the batch. A check that fails
-  anywhere finds its first failing record (fetch order, then record order, then the order the
-  rules are listed in :data:`_FIELDS` and :func:`_checks`) and raises the error for it. Only
-  the kept rows of each batch stay in memory (about 200 bytes a row; the URL and sha256 are
-  stored once per answer), so :class:`TradeNormaliser` is fed answer by answer as they are
-  fetched; deduplication, sorting and validation run once at the end.
+* The rules of points 3-5 then run as polars expressions, in one pass over about 50,000
+  records. A check that fails anywhere finds its first failing record (fetch order, then
+  record order, then the order the rules are listed in :data:`_FIELDS` and :func:`_checks`)
+  and raises the error for it. Only the kept rows stay in memory (about 200 bytes a row; the
+  URL and sha256 are stored once per answer), so :class:`TradeNormaliser` is fed answer by
+  answer as they are fetched (a worker thread reads and checks one batch while the next is
+  collected); deduplication (on packed integer keys), sorting (unless ``keep_order``: the
+  warehouse load keeps fetch order, which needs no copy of the rows) and the dataframely
+  validation (in slices) run once at the end.
 """
 
 from __future__ import annotations
@@ -150,8 +153,10 @@ PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-#: Checks batches of answers, one at a time and in order, beside the thread that fetches them.
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="comtrade-normalise")
+#: Read batches of answers and check their records, one at a time and in order each, beside
+#: the thread that fetches them: fetching, Arrow's parse and the polars checks overlap.
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="comtrade-read")
+_CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="comtrade-check")
 #: Records, or bytes of answers, per batch of answers read and checked together.
 BATCH_ROWS = 12_500
 BATCH_BYTES = 12 << 20
@@ -1033,8 +1038,11 @@ _VALUE_COLUMNS = [
 class TradeNormaliser:
     """Normalise answers as they arrive (fetch order): :meth:`add` each, then :meth:`finish`.
 
-    Memory holds the kept rows (typed, about 200 bytes each) and one batch of answers being
-    read, never the answers' records as Python objects.
+    A worker thread reads and checks one batch of answers while the caller fetches (or reads)
+    the next, so the two overlap. Memory holds the kept rows (typed, about 200 bytes each) and
+    two batches of answers, never the answers' records as Python objects. An error is raised
+    by the :meth:`add` after the batch that holds it was checked (or by :meth:`finish`): the
+    first failing record in fetch order, as the rules name it.
     """
 
     def __init__(self, *, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES) -> None:
@@ -1045,7 +1053,8 @@ class TradeNormaliser:
         self._pending: list[tuple[int, Answer | _Typed]] = []
         self._pending_rows = 0
         self._pending_bytes = 0
-        self._batch: Future[None] | None = None  # the batch the worker is reading
+        self._batch: Future[None] | None = None  # the batch being read
+        self._checking: Future[None] | None = None  # the records being checked
         self._typed: list[tuple[int, _Typed]] = []  # read, not checked yet (worker's)
         self._typed_rows = 0
         self._partners: list[pl.DataFrame] = []  # kept rows, a frame per checked batch
@@ -1107,8 +1116,9 @@ class TradeNormaliser:
             batch.result()
 
     def _check_batch(self, pending: list[tuple[int, Answer | _Typed]], final: bool) -> None:
-        """Read one batch of answers (in the worker); every few batches (``CHECK_ROWS``
-        records, typed columns only) check every rule and keep the rows."""
+        """Read one batch of answers (in the reading thread); every few batches
+        (``CHECK_ROWS`` records, typed columns only) hand them to the checking thread, once it
+        is done with the previous ones (whose error is raised here, in order)."""
         try:
             if pending:
                 typed = self._read(pending)
@@ -1116,9 +1126,17 @@ class TradeNormaliser:
                 self._typed_rows += sum(t.table.num_rows for _, t in typed)
             if self._typed and (final or self._typed_rows >= CHECK_ROWS):
                 typed, self._typed, self._typed_rows = self._typed, [], 0
-                self._check(typed)
+                self._wait_check()
+                self._checking = _CHECKER.submit(self._check, typed)
+            if final:
+                self._wait_check()
         finally:
             _give_back_memory()
+
+    def _wait_check(self) -> None:
+        checking, self._checking = self._checking, None
+        if checking is not None:
+            checking.result()
 
     def _check(self, pending: list[tuple[int, _Typed]]) -> None:
         groups: dict[pa.Schema, list[pa.Table]] = {}
