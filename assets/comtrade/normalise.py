@@ -53,39 +53,33 @@ Rules applied, in order:
 
 How it runs (issue 11): column by column, never record by record.
 
-* The client checks each answer's envelope and counts its records without parsing them
+* The client checks each answer's envelope without parsing its records
   (:func:`assets.comtrade.client.read_answer`). The normaliser collects answers into batches
-  (about 50,000 records or 48 MB) and gives their bodies, one a line, to Arrow's JSON reader in
-  one multi-threaded pass: the ``data`` records become columns, one per key, each keeping the
-  JSON type of its values (the reader refuses a key with mixed types). Per answer, the spellings
-  of a field are folded **per column** (coalesced; a record with two non-null spellings goes to
-  the exact path below), and a needed column with nulls is checked for absent keys by counting
-  its ``"key":`` tokens in the answer's body (exact: no record value is a list or an object, no
-  key contains a quote, no key repeats in an object).
-* Anything else (records given as dicts, an answer Arrow cannot vouch for) goes through the
-  exact path: :func:`~assets.comtrade.client.parse_envelope` (whose envelope errors are raised
-  as the client raised them), then the records' values per field, typed in one C-level call
-  when the column's Python types are the field's, value by value (the rules of point 3) only
-  for a column that is not.
+  (about 12,500 records or 12 MB) and reads them with :mod:`assets.comtrade.records`: their
+  bodies, one a line, go to Arrow's multi-threaded JSON reader; the ``data`` records become
+  columns, one per key, each keeping the JSON type of its values (the reader refuses a key
+  with mixed types); per answer, the spellings of a field are folded **per column** and a
+  needed column with nulls is checked for absent keys by counting its ``"key":`` tokens in the
+  answer's body. Anything Arrow cannot vouch for (and records given as dicts) takes the exact
+  path: :func:`~assets.comtrade.client.parse_envelope` (whose envelope errors are raised as
+  the client raised them), then the values per field, typed in one C-level call when the
+  column's Python types are the field's, value by value (the rules of point 3) otherwise.
 * The rules of points 3-5 then run as polars expressions, in one pass over about 50,000
   records. A check that fails anywhere finds its first failing record (fetch order, then
-  record order, then the order the rules are listed in :data:`_FIELDS` and :func:`_checks`)
+  record order, then the order the rules are listed in :data:`FIELDS` and :func:`_checks`)
   and raises the error for it. Only the kept rows stay in memory (about 200 bytes a row; the
   URL and sha256 are stored once per answer), so :class:`TradeNormaliser` is fed answer by
-  answer as they are fetched (a worker thread reads and checks one batch while the next is
-  collected); deduplication (on packed integer keys), sorting (unless ``keep_order``: the
-  warehouse load keeps fetch order, which needs no copy of the rows) and the dataframely
-  validation (in slices) run once at the end.
+  answer as they are fetched (two threads read and check earlier batches meanwhile);
+  deduplication (on packed integer keys), sorting (unless ``keep_order``: the warehouse load
+  keeps fetch order, which needs no copy of the rows) and the dataframely validation (in
+  slices) run once at the end.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import functools
-import itertools
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -95,26 +89,43 @@ from typing import Any, Protocol
 import dataframely as dy
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.json as pa_json
 
-from assets.comtrade.client import Answer, ComtradeError
+from assets.comtrade.client import Answer
+from assets.comtrade.fields import (
+    CANONICAL,
+    FIELD_BY_NAME,
+    FIELDS,
+    NEEDED_FIELDS,
+    NULLABLE_FIELDS,
+    OPTIONAL_FIELDS,
+    RECORD_FIELDS,
+    REQUIRED_FIELDS,
+    ComtradeRecordError,
+    ComtradeSchemaError,
+    Field,
+    message_column,
+    missing_column,
+    shown,
+)
+from assets.comtrade.records import (
+    TypedAnswer,
+    fold_record,
+    from_answer,
+    from_records,
+    parse_answers,
+    record_context,
+    unknown_fields,
+)
+
+__all__ = [  # the names other modules and the tests import from here
+    "CANONICAL", "NULLABLE_FIELDS", "OPTIONAL_FIELDS", "RECORD_FIELDS", "REQUIRED_FIELDS",
+    "AnswerBatch", "Batch", "ComtradeRecordError", "ComtradeSchemaError", "NormalisedTrade",
+    "RecordBatch", "TradeFlowSchema", "TradeNormaliser", "WorldTotalSchema", "empty_trade_frame",
+    "normalise_batches", "normalise_records", "unknown_fields",
+]  # fmt: skip
 
 SOURCE = "comtrade"
 
-#: The 47 fields of a final-data record, in API spelling (trade.md §1.5).
-RECORD_FIELDS: tuple[str, ...] = (
-    "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period", "reporterCode",
-    "reporterISO", "reporterDesc", "flowCode", "flowDesc", "partnerCode", "partnerISO",
-    "partnerDesc", "partner2Code", "partner2ISO", "partner2Desc", "classificationCode",
-    "classificationSearchCode", "isOriginalClassification", "cmdCode", "cmdDesc", "aggrLevel",
-    "isLeaf", "customsCode", "customsDesc", "mosCode", "motCode", "motDesc", "qtyUnitCode",
-    "qtyUnitAbbr", "qty", "isQtyEstimated", "altQtyUnitCode", "altQtyUnitAbbr", "altQty",
-    "isAltQtyEstimated", "netWgt", "isNetWgtEstimated", "grossWgt", "isGrossWgtEstimated",
-    "cifvalue", "fobvalue", "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
-)  # fmt: skip
-
-_CANONICAL = {name.lower(): name for name in RECORD_FIELDS}
 
 #: Grain of a Comtrade final-data row (mosCode is services-only and constant for goods).
 GRAIN: tuple[str, ...] = (
@@ -130,22 +141,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-#: Needed by the normaliser, present and non-null.
-REQUIRED_FIELDS: tuple[str, ...] = (
-    "freqCode", "refYear", "refMonth", "period", "reporterCode", "partnerCode", "partner2Code",
-    "flowCode", "cmdCode", "aggrLevel", "classificationCode", "customsCode", "motCode",
-    "primaryValue", "isQtyEstimated", "isNetWgtEstimated", "isReported", "isAggregate",
-)  # fmt: skip
-#: Needed by the normaliser, present; a null value is data (no figure), kept as null.
-NULLABLE_FIELDS: tuple[str, ...] = (
-    "cifvalue", "fobvalue", "netWgt", "qty", "qtyUnitCode", "qtyUnitAbbr", "legacyEstimationFlag",
-)  # fmt: skip
-#: Read when present, may be absent.
-OPTIONAL_FIELDS: tuple[str, ...] = ("mosCode",)
-_NEEDED = REQUIRED_FIELDS + NULLABLE_FIELDS
-
-_INT32 = (-(2**31), 2**31 - 1)
-_MAX_NUMBER_CHARS = 64
 _HS6_RE = re.compile(r"^[0-9]{6}$")
 _HS_AGGREGATE_RE = re.compile(r"^([0-9]{2}|[0-9]{4}|TOTAL)$")
 #: The characters Python's ``str.strip()`` removes (``str.isspace``), for polars' strip.
@@ -162,69 +157,6 @@ BATCH_ROWS = 12_500
 BATCH_BYTES = 12 << 20
 #: Records checked together by the rules (read batches are held as typed columns till then).
 CHECK_ROWS = 50_000
-
-
-def _shown(value: Any, limit: int = 60) -> str:
-    """A short repr for error messages (never raises, whatever the value)."""
-    try:
-        text = repr(value)
-    except (ValueError, RecursionError):  # an int of > 4300 digits, deeply nested lists
-        size = f"{value.bit_length()} bits" if isinstance(value, int) else "deeply nested"
-        text = f"<{type(value).__name__}: {size}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-class ComtradeRecordError(ComtradeError):
-    """A record that cannot be normalised; names the URL, the record and the field.
-
-    ``index`` is the record's position in its answer's ``data`` list; ``period``, ``cmd_code``
-    and ``partner_code`` are the record's own values (as served, abbreviated) when it has them.
-    """
-
-    def __init__(
-        self,
-        url: str,
-        field_name: str,
-        message: str,
-        index: int | None = None,
-        *,
-        period: Any = None,
-        cmd_code: Any = None,
-        partner_code: Any = None,
-    ) -> None:
-        self.url = url
-        self.field = field_name
-        self.index = index
-        self.period = period
-        self.cmd_code = cmd_code
-        self.partner_code = partner_code
-        where = f"record {index}" if index is not None else "a record"
-        ctx = ", ".join(
-            f"{name} {_shown(v, 40)}"
-            for name, v in (
-                ("period", period),
-                ("cmdCode", cmd_code),
-                ("partnerCode", partner_code),
-            )
-            if v is not None
-        )
-        if ctx:
-            where += f" ({ctx})"
-        super().__init__(f"[comtrade] {where} field {field_name!r}: {message} (url={url})")
-
-
-class ComtradeSchemaError(ComtradeRecordError):
-    """Schema drift: a field the normaliser needs is absent from a record.
-
-    ``unknown`` lists the keys the record carries that are not in Comtrade's record schema (a
-    renamed field shows up there).
-    """
-
-    def __init__(
-        self, url: str, field_name: str, message: str, index: int | None = None, **ctx: Any
-    ) -> None:
-        self.unknown: list[str] = list(ctx.pop("unknown", []))
-        super().__init__(url, field_name, message, index, **ctx)
 
 
 class RecordBatch(Protocol):
@@ -342,487 +274,6 @@ class NormalisedTrade:
     unknown_fields: list[str] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------- the fields read
-
-
-@dataclass(frozen=True)
-class _Field:
-    """A field the normaliser reads: its kind (int, float, bool, str, period, mos), whether a
-    null is an error, and an integer's bounds."""
-
-    name: str
-    kind: str
-    required: bool
-    bounds: tuple[int, int] = _INT32
-
-
-#: Every field read, in the order the rules check a record (an error names the first failure).
-_FIELDS: tuple[_Field, ...] = (
-    _Field("freqCode", "str", True),
-    _Field("refYear", "int", True),
-    _Field("refMonth", "int", True),
-    _Field("period", "period", True),
-    _Field("cmdCode", "str", True),
-    _Field("aggrLevel", "int", True, (0, 12)),
-    _Field("flowCode", "str", True),
-    _Field("mosCode", "mos", False),
-    _Field("qtyUnitCode", "int", False),
-    _Field("qtyUnitAbbr", "str", False),
-    _Field("reporterCode", "int", True),
-    _Field("partnerCode", "int", True),
-    _Field("classificationCode", "str", True),
-    _Field("primaryValue", "float", True),
-    _Field("cifvalue", "float", False),
-    _Field("fobvalue", "float", False),
-    _Field("netWgt", "float", False),
-    _Field("qty", "float", False),
-    _Field("isQtyEstimated", "bool", True),
-    _Field("isNetWgtEstimated", "bool", True),
-    _Field("isReported", "bool", True),
-    _Field("isAggregate", "bool", True),
-    _Field("legacyEstimationFlag", "int", False),
-    _Field("partner2Code", "int", True),
-    _Field("customsCode", "str", True),
-    _Field("motCode", "int", True),
-)
-_BY_NAME = {f.name: f for f in _FIELDS}
-#: Arrow type of each kind's typed column (``mos`` keeps the code as text; ``period`` too).
-_ARROW = {
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "str": pa.string(),
-    "period": pa.string(),
-    "mos": pa.string(),
-}
-#: The Python types a column of each kind may hold to be typed in one call (besides None).
-_PY_TYPES: dict[str, frozenset[type]] = {
-    "int": frozenset({int}),
-    "float": frozenset({int, float}),
-    "bool": frozenset({bool}),
-    "str": frozenset({str}),
-    "period": frozenset({str}),
-    "mos": frozenset({str}),
-}
-#: The Arrow types a column of each kind may arrive in from the answer's JSON (null: all null).
-_ARROW_OK: dict[str, tuple[pa.DataType, ...]] = {
-    "int": (pa.int64(), pa.null()),
-    "float": (pa.int64(), pa.float64(), pa.null()),
-    "bool": (pa.bool_(), pa.null()),
-    "str": (pa.string(), pa.null()),
-    "period": (pa.string(), pa.null()),
-    "mos": (pa.string(), pa.int64(), pa.null()),
-}
-#: The Arrow types whose Python values are exactly the JSON values (for value-by-value typing).
-_ARROW_EXACT = (pa.int64(), pa.string(), pa.bool_(), pa.null())
-
-
-def _msg(name: str) -> str:
-    return f"!{name}"
-
-
-def _missing(name: str) -> str:
-    return f"?{name}"
-
-
-# --------------------------------------------------------------------------- value by value
-
-
-class _Absent:
-    """A key that is not in the record (distinct from a JSON null)."""
-
-
-_ABSENT = _Absent()
-
-
-def _py_value(spec: _Field, v: Any) -> tuple[Any, str | None]:
-    """One raw value -> (typed value, error message): the rules of point 3, for a column whose
-    values are not all of the field's JSON type (bulk files' strings, a mutated answer)."""
-    if isinstance(v, str) and not spec.required and v.strip() == "":
-        return None, None
-    if v is None:
-        return None, ("is null" if spec.required else None)
-    kind = spec.kind
-    if kind == "period":
-        if isinstance(v, int) and not isinstance(v, bool):
-            out, msg = _py_int(v, _INT32)
-            return (None, msg) if msg else (str(out), None)
-        kind = "str"
-    if kind == "int":
-        return _py_int(v, spec.bounds)
-    if kind == "float":
-        return _py_float(v)
-    if kind == "bool":
-        if isinstance(v, bool):
-            return v, None
-        if isinstance(v, int) and v in (0, 1):
-            return bool(v), None
-        if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-            return v.strip().lower() == "true", None
-        return None, f"expected a boolean, got {_shown(v)}"
-    if kind == "mos":
-        if isinstance(v, bool) or not isinstance(v, str | int):
-            return None, f"expected a code, got {_shown(v)}"
-        return str(v), None  # an int code is ok only when 0, exactly as its text "0"
-    if not isinstance(v, str):
-        return None, f"expected a string, got {type(v).__name__} {_shown(v)}"
-    return v.strip(), None
-
-
-def _py_int(v: Any, bounds: tuple[int, int]) -> tuple[int | None, str | None]:
-    out: int | None = None
-    if isinstance(v, bool):
-        pass
-    elif isinstance(v, int):
-        out = v
-    elif isinstance(v, float) and v.is_integer():
-        out = int(v)
-    elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
-        with contextlib.suppress(ValueError):
-            out = int(v.strip())
-    if out is None:
-        return None, f"expected an integer, got {_shown(v)}"
-    lo, hi = bounds
-    if not lo <= out <= hi:
-        return None, f"integer {_shown(v)} is outside {lo}..{hi}"
-    return out, None
-
-
-def _py_float(v: Any) -> tuple[float | None, str | None]:
-    f: float | None = None
-    try:
-        if isinstance(v, bool):
-            pass
-        elif isinstance(v, int | float):
-            f = float(v)
-        elif isinstance(v, str) and len(v) <= _MAX_NUMBER_CHARS:
-            f = float(v.strip())
-    except (ValueError, OverflowError):
-        f = None
-    if f is None:
-        return None, f"expected a number, got {_shown(v)}"
-    if math.isnan(f) or math.isinf(f):
-        return None, f"expected a finite number, got {_shown(v)}"
-    return f, None
-
-
-def _typed_column(spec: _Field, values: list[Any]) -> tuple[pa.Array, pa.Array | None]:
-    """Raw values (JSON null as None) -> (typed Arrow column, error messages or None).
-
-    One C-level conversion when every value has the field's JSON type; value by value
-    (:func:`_py_value`) otherwise.
-    """
-    types = set(map(type, values))
-    types.discard(type(None))
-    if types <= _PY_TYPES[spec.kind] and (spec.kind != "int" or not types or _fits_i64(values)):
-        try:
-            arr = pa.array(values, type=_ARROW[spec.kind])
-        except (OverflowError, pa.ArrowException):
-            arr = None
-        if arr is not None and (spec.kind != "float" or _all_finite(arr)):
-            return arr, None
-    typed: list[Any] = []
-    messages: list[str | None] = []
-    for v in values:
-        out, msg = _py_value(spec, v)
-        typed.append(out)
-        messages.append(msg)
-    errors = pa.array(messages, type=pa.string()) if any(messages) else None
-    return pa.array(typed, type=_ARROW[spec.kind]), errors
-
-
-def _fits_i64(values: list[Any]) -> bool:
-    lo, hi = -(2**63), 2**63 - 1
-    return all(v is None or lo <= v <= hi for v in values)
-
-
-def _all_finite(arr: pa.Array) -> bool:
-    finite = pc.is_finite(arr)
-    return finite.null_count == len(finite) or bool(pc.all(finite, skip_nulls=True).as_py())
-
-
-# --------------------------------------------------------------------------- one answer
-
-
-@dataclass
-class _Typed:
-    """One answer's needed fields as typed Arrow columns, plus what the checks need later."""
-
-    table: pa.Table
-    records: Sequence[Any] | None = None  # the raw records (exact path), for error context
-    rows: pa.Table | None = None  # the raw records (Arrow path), for error context
-    conflicts: dict[int, ComtradeRecordError] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-
-
-#: Arrow's reading block (records of one batch are parsed by several threads, a block each).
-_BLOCK_BYTES = 4 << 20
-#: The reader's memory comes from malloc, which gives a batch's buffers back when they are
-#: freed (Arrow's default pool keeps them, so memory would stay at its highest batch).
-_POOL = pa.system_memory_pool()
-
-
-def _parse_answers(answers: Sequence[Answer]) -> list[pa.Table | None]:
-    """The records of answers the client left unparsed, as one Arrow table each (a column
-    per key, each keeping the JSON type of its values), read in one multi-threaded pass: the
-    bodies, one a line, go to Arrow's JSON reader, which parses blocks of them in parallel.
-
-    None for an answer whose records Arrow cannot vouch for (they do not parse, number other
-    than ``count``, hold a nested value or a number too big for a double); the exact path then
-    reads it. If the joint pass fails, each answer is read on its own to find which.
-    """
-    tables = _read_bodies(answers)
-    if tables is not None:
-        return list(tables)
-    if len(answers) == 1:
-        return [None]
-    return [(_read_bodies([a]) or [None])[0] for a in answers]
-
-
-def _read_bodies(answers: Sequence[Answer]) -> list[pa.Table] | None:
-    lines = [a.line for a in answers if a.line is not None]
-    if len(lines) != len(answers):
-        return None
-    try:
-        block = max(_BLOCK_BYTES, *(len(line) + 1 for line in lines))  # a body fits a block
-        options = pa_json.ReadOptions(use_threads=True, block_size=block)
-        blob = pa.py_buffer(b"\n".join(lines))
-        table = pa_json.read_json(pa.BufferReader(blob), read_options=options, memory_pool=_POOL)
-        table.validate(full=True)  # also refuses strings that are not UTF-8
-        if table.num_rows != len(answers) or "data" not in table.schema.names:
-            return None
-        data = table.column("data").combine_chunks()
-        if not pa.types.is_list(data.type) or data.null_count:
-            return None
-        if data.value_lengths().to_pylist() != [a.rows for a in answers]:
-            return None  # separators inside strings miscounted the records
-        flat = data.flatten()
-        if pa.types.is_null(flat.type) and not len(flat):  # every answer empty
-            return [pa.table({}) for _ in answers]
-        if not pa.types.is_struct(flat.type) or flat.null_count:
-            return None
-        records = pa.Table.from_struct_array(flat)
-        keys = records.schema.names  # a key that is not UTF-8 raises here
-    except (pa.ArrowException, ValueError):
-        return None
-    if len(set(keys)) != len(keys) or any(
-        pa.types.is_nested(t) or pa.types.is_dictionary(t) for t in records.schema.types
-    ):
-        return None
-    for c in records.columns:  # Arrow reads a 5,000-digit integer (Python refuses it) or 1e999
-        floats = pa.types.is_floating(c.type) and c.null_count < len(c)  # as inf
-        if floats and not pc.all(pc.less(pc.abs(c), 2.0**63)).as_py():
-            return None
-    out, offset = [], 0
-    for a in answers:
-        out.append(records.slice(offset, a.rows))
-        offset += a.rows
-    return out
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where a record layout (an Arrow schema) keeps each field read: per entry of
-    :data:`_FIELDS`, the columns of its spellings; ``shared``: the columns of unread fields
-    spelled twice (their values must not clash in a record)."""
-
-    usable: bool
-    names: tuple[str, ...] = ()
-    sources: tuple[tuple[int, ...], ...] = ()
-    shared: tuple[tuple[int, ...], ...] = ()
-    unknown: tuple[str, ...] = ()
-
-
-@functools.lru_cache(maxsize=64)
-def _layout(schema: pa.Schema, envelope_keys: tuple[str, ...]) -> _Layout:
-    """The :class:`_Layout` of one schema (a batch of answers shares it: computed once)."""
-    names = tuple(schema.names)
-    if any('"' in k or "\\" in k for k in (*names, *envelope_keys)):
-        return _Layout(False)  # a key with a quote could fool the token count
-    envelope = {k.lower() for k in envelope_keys}
-    if any(name.lower() in envelope for name in names):
-        return _Layout(False)  # a key that is also an envelope key: its token count is off
-    by_field: dict[str, list[int]] = {}
-    unknown: list[str] = []
-    for i, name in enumerate(names):
-        canonical = _CANONICAL.get(name.lower())
-        if canonical is None:
-            unknown.append(name)
-        else:
-            by_field.setdefault(canonical, []).append(i)
-    sources = tuple(tuple(by_field.get(spec.name, ())) for spec in _FIELDS)
-    shared = tuple(
-        tuple(idx) for name, idx in by_field.items() if len(idx) > 1 and name not in _BY_NAME
-    )
-    return _Layout(True, names, sources, shared, tuple(unknown))
-
-
-def _token(name: str) -> bytes:
-    return b'"' + name.encode() + b'":'
-
-
-def _from_answer(rows: pa.Table, answer: Answer) -> _Typed | None:
-    """The Arrow path: one answer's records (read by :func:`_parse_answers`), folded by column.
-
-    The columns keep the JSON types they arrived in (cast to the field's type when the batch
-    is checked). Returns None when the answer cannot be vouched for this way (a needed field
-    absent from some record, two spellings in one record, a type the exact path must look at
-    value by value, keys the token count cannot trust); the exact path then reads its records.
-    """
-    n = rows.num_rows
-    if not n:
-        return _Typed(pa.table({s.name: pa.nulls(0, _ARROW[s.kind]) for s in _FIELDS}), rows=rows)
-    layout = _layout(rows.schema, answer.envelope_keys)
-    if not layout.usable:
-        return None
-    content = answer.content
-    for idx in layout.shared:
-        if pc.max(_count_valid([rows.column(i) for i in idx])).as_py() > 1:
-            return None  # maybe two different values in one record: the exact path
-    columns: dict[str, pa.ChunkedArray] = {}
-    for spec, idx in zip(_FIELDS, layout.sources, strict=True):
-        if len(idx) > 1:  # spellings of other answers of the batch are absent from this one
-            idx = tuple(
-                i
-                for i in idx
-                if rows.column(i).null_count < n or content.count(_token(layout.names[i]))
-            )
-        if not idx:
-            if spec.name not in OPTIONAL_FIELDS and n:
-                return None  # absent from every record: the exact path names the first
-            columns[spec.name] = pa.chunked_array([pa.nulls(n, _ARROW[spec.kind])])
-            continue
-        if len(idx) == 1:
-            arr = rows.column(idx[0])
-            token = _token(layout.names[idx[0]])
-            if arr.null_count and spec.name not in OPTIONAL_FIELDS and content.count(token) != n:
-                return None  # absent from some record (or a token the count cannot see)
-        else:
-            arrays = [rows.column(i) for i in idx]
-            if len({a.type for a in arrays}) > 1:
-                return None  # spellings of different JSON types
-            if pc.min_max(_count_valid(arrays)).as_py() != {"min": 1, "max": 1}:
-                return None  # two spellings in a record, or none non-null: exact path
-            arr = pc.coalesce(*arrays)
-        if arr.type not in _ARROW_OK[spec.kind]:
-            if arr.type not in _ARROW_EXACT:
-                return None  # a double in an integer/code field, timestamps: exact path
-            typed, errors = _typed_column(spec, arr.to_pylist())
-            columns[spec.name] = pa.chunked_array([typed])
-            if errors is not None:
-                columns[_msg(spec.name)] = pa.chunked_array([errors])
-            continue
-        columns[spec.name] = arr  # null, int in a float field, mos code: cast with the batch
-    return _Typed(pa.table(columns), rows=rows, unknown=list(layout.unknown))
-
-
-def _count_valid(arrays: list[pa.Array]) -> pa.Array:
-    """Per record, how many of these columns (spellings of one field) are not null."""
-    present = pc.cast(pc.is_valid(arrays[0]), pa.int8())
-    for a in arrays[1:]:
-        present = pc.add(present, pc.cast(pc.is_valid(a), pa.int8()))
-    return present
-
-
-def _from_records(records: Sequence[Any], url: str) -> _Typed:
-    """The exact path: records as Python mappings, read field by field."""
-    n = len(records)
-    not_object = [not isinstance(r, Mapping) for r in records]
-    maps: list[Mapping[str, Any]] = [r if isinstance(r, Mapping) else {} for r in records]
-    keys = list(dict.fromkeys(itertools.chain.from_iterable(maps)))
-    spellings: dict[str, list[Any]] = {}
-    unknown: list[str] = []
-    for key in keys:
-        canonical = _CANONICAL.get(str(key).lower())
-        if canonical is None:
-            unknown.append(str(key))
-        else:
-            spellings.setdefault(canonical, []).append(key)
-    conflicts: dict[int, ComtradeRecordError] = {}
-    if any(len(v) > 1 for v in spellings.values()):
-        folded: list[Mapping[str, Any]] = []
-        for i, r in enumerate(maps):
-            out, err = _fold_record(r, url, i)
-            folded.append(out)
-            if err is not None:
-                conflicts[i] = err
-        maps = folded
-        spellings = {name: [name] for name in spellings}
-    columns: dict[str, pa.Array] = {}
-    for spec in _FIELDS:
-        keys_of = spellings.get(spec.name)
-        if not keys_of:
-            values: list[Any] = [_ABSENT] * n
-        else:
-            key = keys_of[0]
-            values = [r.get(key, _ABSENT) for r in maps]
-        absent = [v is _ABSENT for v in values]
-        if any(absent):
-            values = [None if a else v for v, a in zip(values, absent, strict=True)]
-            if spec.name not in OPTIONAL_FIELDS:
-                columns[_missing(spec.name)] = pa.array(
-                    [a and not bad for a, bad in zip(absent, not_object, strict=True)]
-                )
-        typed, errors = _typed_column(spec, values)
-        columns[spec.name] = typed
-        if errors is not None:
-            columns[_msg(spec.name)] = errors
-    if any(not_object):
-        columns["_not_object"] = pa.array(not_object)
-    if conflicts:
-        columns["_conflict"] = pa.array([i in conflicts for i in range(n)])
-    return _Typed(pa.table(columns), records=records, conflicts=conflicts, unknown=unknown)
-
-
-def _fold_record(
-    rec: Mapping[str, Any], url: str, index: int
-) -> tuple[dict[str, Any], ComtradeRecordError | None]:
-    """One record's keys folded to canonical spelling; two spellings with different values
-    are an error (returned, raised later if no earlier record fails first)."""
-    out: dict[str, Any] = {}
-    spelled: dict[str, str] = {}
-    error: ComtradeRecordError | None = None
-    for key, value in rec.items():
-        name = _CANONICAL.get(str(key).lower(), str(key))
-        if name in out:
-            prev = out[name]
-            if prev is None:
-                out[name] = value
-            elif value is not None and error is None and _differs(value, prev):
-                error = ComtradeRecordError(
-                    url,
-                    name,
-                    f"spelled both {spelled[name]!r} ({_shown(prev)}) and {key!r} ({_shown(value)})",
-                    index,
-                    **_context(out),
-                )
-            continue
-        out[name] = value
-        spelled[name] = str(key)
-    return out, error
-
-
-def _differs(a: Any, b: Any) -> bool:
-    try:
-        return bool(a != b)
-    except RecursionError:
-        return True
-
-
-def _context(rec: Mapping[str, Any]) -> dict[str, Any]:
-    """The identifying values of a (canonical-keyed) record, for error messages."""
-    return {
-        "period": rec.get("period"),
-        "cmd_code": rec.get("cmdCode"),
-        "partner_code": rec.get("partnerCode"),
-    }
-
-
-def unknown_fields(rec: Mapping[str, Any]) -> list[str]:
-    """Keys of a record that are not in Comtrade's final-data schema (any casing)."""
-    return [str(k) for k in rec if str(k).lower() not in _CANONICAL]
-
-
 # --------------------------------------------------------------------------- the checks
 
 
@@ -840,7 +291,7 @@ def _strip(name: str) -> pl.Expr:
     return pl.col(name).str.strip_chars(PY_WHITESPACE)
 
 
-#: polars dtype of each kind's typed column (as :data:`_ARROW`).
+#: polars dtype of each kind's typed column (as in :mod:`assets.comtrade.records`).
 _POLARS = {"int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "str": pl.String,
            "period": pl.String, "mos": pl.String}  # fmt: skip
 
@@ -850,7 +301,7 @@ def _cast_exprs(schema: pl.Schema) -> list[pl.Expr]:
     float field, as Python's ``float()``; an integer mode-of-supply code, as its text)."""
     return [
         pl.col(spec.name).cast(_POLARS[spec.kind])
-        for spec in _FIELDS
+        for spec in FIELDS
         if schema[spec.name] != _POLARS[spec.kind]
     ]
 
@@ -858,7 +309,7 @@ def _cast_exprs(schema: pl.Schema) -> list[pl.Expr]:
 def _typed_exprs() -> list[pl.Expr]:
     """Strings stripped; an empty optional string is null (as a bulk file's "")."""
     out = []
-    for spec in _FIELDS:
+    for spec in FIELDS:
         if spec.kind in ("str", "period", "mos"):
             s = _strip(spec.name)
             if not spec.required:
@@ -872,9 +323,9 @@ def _checks(columns: frozenset[str]) -> list[_Check]:
     """Every rule, in the order a record is checked (for a batch with these columns)."""
     checks: list[_Check] = []
 
-    def coerce(spec: _Field) -> None:
+    def coerce(spec: Field) -> None:
         value = pl.col(spec.name)
-        msg = _msg(spec.name)
+        msg = message_column(spec.name)
         fails = pl.lit(False)
         if msg in columns:
             fails = fails | pl.col(msg).is_not_null()
@@ -890,7 +341,7 @@ def _checks(columns: frozenset[str]) -> list[_Check]:
                 return str(row[msg])
             if row[name] is None:
                 return "is null"
-            return f"integer {_shown(row[name])} is outside {spec.bounds[0]}..{spec.bounds[1]}"
+            return f"integer {shown(row[name])} is outside {spec.bounds[0]}..{spec.bounds[1]}"
 
         checks.append(_Check(name, fails.fill_null(False), message))
 
@@ -901,13 +352,13 @@ def _checks(columns: frozenset[str]) -> list[_Check]:
         rule("*", pl.col("_not_object"), lambda row: "record is not an object")
     if "_conflict" in columns:
         rule("", pl.col("_conflict"), None)  # the stored error is raised as it is
-    missing = [_missing(name) for name in _NEEDED if _missing(name) in columns]
+    missing = [missing_column(name) for name in NEEDED_FIELDS if missing_column(name) in columns]
     if missing:
         checks.append(_Check("", pl.any_horizontal(missing).fill_null(False), None, schema=True))
 
     freq, year, month, period = (pl.col(c) for c in ("freqCode", "refYear", "refMonth", "period"))
     for name in ("freqCode", "refYear", "refMonth", "period"):
-        coerce(_BY_NAME[name])
+        coerce(FIELD_BY_NAME[name])
     annual, monthly = freq == "A", freq == "M"
     rule(
         "refMonth",
@@ -917,9 +368,7 @@ def _checks(columns: frozenset[str]) -> list[_Check]:
     rule(
         "period",
         annual & (month == 52) & (period != year.cast(pl.String)),
-        lambda row: (
-            f"annual period {_shown(row['period'])} does not match refYear {row['refYear']}"
-        ),
+        lambda row: f"annual period {shown(row['period'])} does not match refYear {row['refYear']}",
     )
     rule(
         "refMonth",
@@ -931,37 +380,37 @@ def _checks(columns: frozenset[str]) -> list[_Check]:
         "period",
         monthly & month.is_between(1, 12) & (period != yyyymm),
         lambda row: (
-            f"monthly period {_shown(row['period'])} does not match "
+            f"monthly period {shown(row['period'])} does not match "
             f"{row['refYear']}/{row['refMonth']}"
         ),
     )
     rule(
         "freqCode",
         ~freq.is_in(["A", "M"]),
-        lambda row: f"expected 'A' or 'M', got {_shown(row['freqCode'])}",
+        lambda row: f"expected 'A' or 'M', got {shown(row['freqCode'])}",
     )
-    coerce(_BY_NAME["cmdCode"])
-    coerce(_BY_NAME["aggrLevel"])
+    coerce(FIELD_BY_NAME["cmdCode"])
+    coerce(FIELD_BY_NAME["aggrLevel"])
     cmd = pl.col("cmdCode")
     is_hs6 = cmd.str.contains(_HS6_RE.pattern)
     is_heading = cmd.str.contains(_HS_AGGREGATE_RE.pattern)
     rule(
         "cmdCode",
         ~is_hs6 & ~is_heading,
-        lambda row: f"expected a 6-digit HS6 code, got {_shown(row['cmdCode'])}",
+        lambda row: f"expected a 6-digit HS6 code, got {shown(row['cmdCode'])}",
     )
     rule(
         "cmdCode",
         (is_hs6 | is_heading) & (_level(cmd) != pl.col("aggrLevel")),
         lambda row: f"{row['cmdCode']!r} does not match aggrLevel {row['aggrLevel']}",
     )
-    coerce(_BY_NAME["flowCode"])
+    coerce(FIELD_BY_NAME["flowCode"])
     rule(
         "flowCode",
         ~pl.col("flowCode").is_in(["M", "X"]),
-        lambda row: f"expected 'M' or 'X', got {_shown(row['flowCode'])}",
+        lambda row: f"expected 'M' or 'X', got {shown(row['flowCode'])}",
     )
-    for spec in _FIELDS[7:]:
+    for spec in FIELDS[7:]:
         coerce(spec)
     return checks
 
@@ -1038,11 +487,13 @@ _VALUE_COLUMNS = [
 class TradeNormaliser:
     """Normalise answers as they arrive (fetch order): :meth:`add` each, then :meth:`finish`.
 
-    A worker thread reads and checks one batch of answers while the caller fetches (or reads)
-    the next, so the two overlap. Memory holds the kept rows (typed, about 200 bytes each) and
-    two batches of answers, never the answers' records as Python objects. An error is raised
-    by the :meth:`add` after the batch that holds it was checked (or by :meth:`finish`): the
-    first failing record in fetch order, as the rules name it.
+    Two threads, each working in order, read batches of answers (Arrow's parse, the folding of
+    spellings) and check their records (polars), while the caller fetches (or reads) the next
+    ones. Memory holds the kept rows (typed, about 200 bytes each) and a few batches of
+    answers, never the answers' records as Python objects. An error is raised by a later
+    :meth:`add` or by :meth:`finish`: within a batch, an answer's envelope error before any
+    record error (as the client raised it before); among records, the first failing one in
+    fetch order, as the rules name it.
     """
 
     def __init__(self, *, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES) -> None:
@@ -1050,12 +501,12 @@ class TradeNormaliser:
         self.batch_bytes = batch_bytes
         self._urls: list[str] = []
         self._shas: list[str] = []
-        self._pending: list[tuple[int, Answer | _Typed]] = []
+        self._pending: list[tuple[int, Answer | TypedAnswer]] = []
         self._pending_rows = 0
         self._pending_bytes = 0
         self._batch: Future[None] | None = None  # the batch being read
         self._checking: Future[None] | None = None  # the records being checked
-        self._typed: list[tuple[int, _Typed]] = []  # read, not checked yet (worker's)
+        self._typed: list[tuple[int, TypedAnswer]] = []  # read, not checked yet (worker's)
         self._typed_rows = 0
         self._partners: list[pl.DataFrame] = []  # kept rows, a frame per checked batch
         self._world: list[pl.DataFrame] = []
@@ -1063,17 +514,19 @@ class TradeNormaliser:
         self.stats = {"records_in": 0, "aggregate_rows_dropped": 0, "breakdown_rows_dropped": 0}
 
     def add(self, batch: RecordBatch) -> None:
-        """Take one response (its records are read and checked with the next batch). Raises
-        the error of a batch checked meanwhile, so a fetch stops at the first bad answer."""
+        """Take one response (its records are read and checked with the next batches). Raises
+        an error found meanwhile (a bad envelope once its batch is read, a bad record once the
+        checks after it were handed over), so a fetch stops soon after a bad answer, not at
+        its end; which error wins does not depend on timing."""
         if self._batch is not None and self._batch.done():
             self._wait()
         answer = getattr(batch, "answer", None)
-        item: Answer | _Typed
+        item: Answer | TypedAnswer
         if isinstance(answer, Answer) and answer.line is not None:
             item = answer  # records not parsed yet: read with the batch, column-wise
             self._pending_bytes += len(answer.content)
         else:
-            item = _from_records(batch.records, batch.source_url)
+            item = from_records(batch.records, batch.source_url)
         self._urls.append(batch.source_url)
         self._shas.append(batch.raw_sha256)
         self._pending.append((len(self._urls) - 1, item))
@@ -1081,19 +534,21 @@ class TradeNormaliser:
         if self._pending_rows >= self.batch_rows or self._pending_bytes >= self.batch_bytes:
             self._flush()
 
-    def _read(self, pending: list[tuple[int, Answer | _Typed]]) -> list[tuple[int, _Typed]]:
+    def _read(
+        self, pending: list[tuple[int, Answer | TypedAnswer]]
+    ) -> list[tuple[int, TypedAnswer]]:
         """Every pending answer as typed columns: the unparsed ones read together
-        (:func:`_parse_answers`), any the Arrow path cannot vouch for by the exact path (whose
+        (:func:`parse_answers`), any the Arrow path cannot vouch for by the exact path (whose
         envelope errors, :func:`parse_envelope`'s, come before any record's)."""
         unparsed = [item for _, item in pending if isinstance(item, Answer)]
-        tables = iter(_parse_answers(unparsed) if unparsed else [])
+        tables = iter(parse_answers(unparsed) if unparsed else [])
         out = []
         for no, item in pending:
             if isinstance(item, Answer):
                 rows = next(tables)
-                typed = _from_answer(rows, item) if rows is not None else None
+                typed = from_answer(rows, item) if rows is not None else None
                 if typed is None:
-                    typed = _from_records(item.records, item.url)
+                    typed = from_records(item.records, item.url)
                 item = typed
             for key in item.unknown:
                 if len(self._unknown) < 50:
@@ -1115,7 +570,7 @@ class TradeNormaliser:
         if batch is not None:
             batch.result()
 
-    def _check_batch(self, pending: list[tuple[int, Answer | _Typed]], final: bool) -> None:
+    def _check_batch(self, pending: list[tuple[int, Answer | TypedAnswer]], final: bool) -> None:
         """Read one batch of answers (in the reading thread); every few batches
         (``CHECK_ROWS`` records, typed columns only) hand them to the checking thread, once it
         is done with the previous ones (whose error is raised here, in order)."""
@@ -1138,7 +593,7 @@ class TradeNormaliser:
         if checking is not None:
             checking.result()
 
-    def _check(self, pending: list[tuple[int, _Typed]]) -> None:
+    def _check(self, pending: list[tuple[int, TypedAnswer]]) -> None:
         groups: dict[pa.Schema, list[pa.Table]] = {}
         for no, typed in pending:
             n = typed.table.num_rows
@@ -1183,7 +638,7 @@ class TradeNormaliser:
         self._world.append(kept.filter(world))
 
     def _raise_first(
-        self, df: pl.DataFrame, checks: list[_Check], typed: dict[int, _Typed]
+        self, df: pl.DataFrame, checks: list[_Check], typed: dict[int, TypedAnswer]
     ) -> None:
         """Raise the error of the first failing record (fetch order), first rule first."""
         fails = df.select([c.fails.alias(str(i)) for i, c in enumerate(checks)])
@@ -1197,9 +652,9 @@ class TradeNormaliser:
         if check.field == "" and not check.schema:
             raise source.conflicts[index]
         raw = _raw_record(source, index)
-        ctx = _context(raw)
+        ctx = record_context(raw)
         if check.schema:
-            missing = [name for name in _NEEDED if row.get(_missing(name))]
+            missing = [name for name in NEEDED_FIELDS if row.get(missing_column(name))]
             unknown = unknown_fields(raw)
             hint = (
                 f"; the record carries keys Comtrade's schema does not know: {unknown[:10]} "
@@ -1355,17 +810,17 @@ def _give_back_memory() -> None:
         _MALLOC_TRIM(0)
 
 
-def _raw_record(source: _Typed, index: int) -> Mapping[str, Any]:
+def _raw_record(source: TypedAnswer, index: int) -> Mapping[str, Any]:
     """A record as served (canonical keys), for an error's period/cmdCode/partnerCode."""
     if source.records is not None:
         rec = source.records[index]
     elif source.rows is not None:
         rec = source.rows.slice(index, 1).to_pylist()[0]
-    else:  # pragma: no cover - every _Typed has one
+    else:  # pragma: no cover - every TypedAnswer has one
         return {}
     if not isinstance(rec, Mapping):
         return {}
-    return _fold_record(rec, "", index)[0]
+    return fold_record(rec, "", index)[0]
 
 
 # --------------------------------------------------------------------------- validation
@@ -1398,14 +853,14 @@ def _validate(schema: type[dy.Schema], df: pl.DataFrame) -> pl.DataFrame:
     rule = bad[0]
     column = rule.split("|", 1)[0] if "|" in rule else rule
     value = first.get(column, None) if column in first else None
-    shown = f" value {_shown(value)}" if column in first else ""
+    value_text = f" value {shown(value)}" if column in first else ""
     keys = ("source_url", "freq", "period", "flow_code", "partner_code", "hs6")
     match = df.filter(*[pl.col(k) == first.get(k) for k in keys if first.get(k) is not None])
     index = int(match["_index"][0]) if match.height else None
     raise ComtradeRecordError(
         str(first.get("source_url")),
         column,
-        f"fails {schema.__name__} rule {rule!r}{shown} (flow={first.get('flow_code')}); "
+        f"fails {schema.__name__} rule {rule!r}{value_text} (flow={first.get('flow_code')}); "
         f"{sum(counts.values())} rule failures in all: {counts}",
         index,
         period=first.get("period"),

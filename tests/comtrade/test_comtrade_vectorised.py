@@ -36,11 +36,10 @@ from assets.comtrade.normalise import (
     ComtradeSchemaError,
     NormalisedTrade,
     TradeNormaliser,
-    _from_answer,
-    _parse_answers,
     normalise_batches,
 )
 from assets.comtrade.policy import COMTRADE_POLICY
+from assets.comtrade.records import from_answer, parse_answers
 from pipelines.http import Mode, SourceClient
 
 from . import _oracle_normalise as oracle
@@ -77,8 +76,8 @@ def arrow_path(answer: Answer) -> bool:
     """Whether the normaliser reads this answer column-wise (not by the exact path)."""
     if answer.line is None:
         return False
-    (rows,) = _parse_answers([answer])
-    return rows is not None and _from_answer(rows, answer) is not None
+    (rows,) = parse_answers([answer])
+    return rows is not None and from_answer(rows, answer) is not None
 
 
 def _run(fn):
@@ -404,7 +403,7 @@ def test_one_odd_answer_in_a_batch_is_read_on_its_own():
     )]  # fmt: skip
     answers_ = [read_answer(b, u) for u, b, _ in bodies]
     assert answers_[1].line is None  # several lines: parsed by the client
-    parsed = _parse_answers([a for a in answers_ if a.line is not None])
+    parsed = parse_answers([a for a in answers_ if a.line is not None])
     assert all(t is not None for t in parsed)  # the BOM answer read alone
     new, old = _both(bodies)
     assert_same(new, old)
