@@ -24,8 +24,11 @@ import dagster as dg
 import polars as pl
 
 from assets.events.catalogue import (
+    AMOUNT_SCHEMA,
     CATALOGUE_PATH,
     CATALOGUE_SLICE,
+    COUNTRY_SCHEMA,
+    MINERAL_SCHEMA,
     catalogue_frames,
     load_catalogue,
     summary,
@@ -73,34 +76,6 @@ EVENT_SCHEMA = {
     "jurisdiction": pl.Utf8,
     "event_date": pl.Date,
     "date_precision": pl.Utf8,
-}
-MINERAL_SCHEMA = {
-    "event_id": pl.Utf8,
-    "release_date": pl.Date,
-    "load_slice": pl.Utf8,
-    "mineral_id": pl.Utf8,
-    "basis": pl.Utf8,
-    "confidence": pl.Float64,
-    "evidence": pl.Utf8,
-}
-COUNTRY_SCHEMA = {
-    "event_id": pl.Utf8,
-    "release_date": pl.Date,
-    "load_slice": pl.Utf8,
-    "area_code": pl.Int32,
-    "actor_name": pl.Utf8,
-    "actor_type": pl.Utf8,
-    "role": pl.Utf8,
-    "evidence": pl.Utf8,
-}
-AMOUNT_SCHEMA = {
-    "event_id": pl.Utf8,
-    "release_date": pl.Date,
-    "load_slice": pl.Utf8,
-    "kind": pl.Utf8,
-    "value": pl.Float64,
-    "unit": pl.Utf8,
-    "raw_text": pl.Utf8,
 }
 
 
