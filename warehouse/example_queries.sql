@@ -29,3 +29,13 @@ SELECT partner_name, ref_year, round(cm_imports_usd / 1e6, 1) AS imports_usd_mil
        round(share_of_india_cm_imports * 100, 1) AS share_pct, top_mineral, policy_events
 FROM mart_partner_profile
 ORDER BY partner_name, ref_year;
+
+-- 6. India's heading totals (natural graphite 2504, cobalt oxides 2822) against the HS6 rows under them
+SELECT h.heading, h.mineral_id, w.period, round(w.primary_value_usd / 1e6, 2) AS heading_usd_million,
+       round(sum(s.primary_value_usd) / 1e6, 2) AS hs6_rows_usd_million, bool_and(NOT w.is_sample_data) AS heading_is_real
+FROM fact_trade_world_total w
+JOIN dim_hs_heading h ON h.heading = w.hs6 AND h.hs_edition = w.hs_edition
+LEFT JOIN fact_trade_world_total s
+  ON s.period_key = w.period_key AND s.flow_code = w.flow_code AND s.hs_level = 6 AND left(s.hs6, 4) = w.hs6
+WHERE w.hs_level = 4 AND w.flow_code = 'M' AND w.freq = 'A'
+GROUP BY ALL ORDER BY 1, 3;

@@ -59,7 +59,8 @@ PREVIEW_CODES_PER_QUERY = 20
 
 _PERIOD_A = re.compile(r"^(19[6-9]\d|20\d\d)$")
 _PERIOD_M = re.compile(r"^(19[6-9]\d|20\d\d)(0[1-9]|1[0-2])$")
-_HS6 = re.compile(r"^\d{6}$")
+#: An HS6 subheading, or a 4-digit heading (its total; ``aggrLevel`` 4 in the answer).
+_HS_CODE = re.compile(r"^\d{4}(\d{2})?$")
 
 
 class Endpoint(StrEnum):
@@ -263,8 +264,10 @@ def validate_query_params(
     if not hs_codes:
         raise ComtradeParamError("at least one HS code is required")
     for c in hs_codes:
-        if not isinstance(c, str) or not _HS6.match(c):
-            raise ComtradeParamError(f"HS code {c!r} is not a 6-digit HS6 code string")
+        if not isinstance(c, str) or not _HS_CODE.match(c):
+            raise ComtradeParamError(
+                f"HS code {c!r} is not a 6-digit HS6 code (or 4-digit heading) string"
+            )
     if not flows:
         raise ComtradeParamError("at least one flow is required")
     for f in flows:

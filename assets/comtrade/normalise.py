@@ -255,6 +255,22 @@ class WorldTotalSchema(_TradeBase):
         return pl.col("partner_code") == 0
 
 
+class HeadingFlowSchema(TradeFlowSchema):
+    """Partner rows of a 4-digit heading (``TradeNormaliser(level=4)``): the code is a heading."""
+
+    hs6 = dy.String(primary_key=True, regex=r"^\d{4}$")
+
+
+class HeadingWorldSchema(WorldTotalSchema):
+    """World rows of a 4-digit heading."""
+
+    hs6 = dy.String(primary_key=True, regex=r"^\d{4}$")
+
+
+#: Output schemas (partners, World) per HS level the normaliser keeps.
+_SCHEMAS = {6: (TradeFlowSchema, WorldTotalSchema), 4: (HeadingFlowSchema, HeadingWorldSchema)}
+
+
 _POLARS_SCHEMA: dict[str, Any] = {
     **{name: col.dtype for name, col in TradeFlowSchema.columns().items()},
     "partner2_code": pl.Int32,
@@ -496,7 +512,12 @@ class TradeNormaliser:
     fetch order, as the rules name it.
     """
 
-    def __init__(self, *, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES) -> None:
+    def __init__(
+        self, *, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES, level: int = 6
+    ) -> None:
+        if level not in _SCHEMAS:
+            raise ValueError(f"level must be one of {sorted(_SCHEMAS)}, got {level!r}")
+        self.level = level
         self.batch_rows = batch_rows
         self.batch_bytes = batch_bytes
         self._urls: list[str] = []
@@ -622,7 +643,12 @@ class TradeNormaliser:
             self._raise_first(raw.with_columns(_typed_exprs()), checks, dict(pending))
         rows = rows.drop("_fails")
         del raw
-        hs6 = rows.filter(pl.col("_hs6"))
+        at_level = (
+            pl.col("_hs6")
+            if self.level == 6
+            else (pl.col("hs6").str.len_chars() == self.level) & ~pl.col("_hs6")
+        )
+        hs6 = rows.filter(at_level)
         classic = (
             (pl.col("partner2_code") == 0)
             & (pl.col("mot_code") == 0)
@@ -686,7 +712,7 @@ class TradeNormaliser:
         urls = pl.Series(self._urls, dtype=pl.String)
         shas = pl.Series(self._shas, dtype=pl.String)
         done = []
-        for parts, schema in ((self._partners, TradeFlowSchema), (self._world, WorldTotalSchema)):
+        for parts, schema in zip((self._partners, self._world), _SCHEMAS[self.level], strict=True):
             frame, duplicates, conflicting = _dedupe(parts, keep_order)
             parts.clear()
             widened = frame.with_columns(
@@ -873,23 +899,25 @@ def _validate(schema: type[dy.Schema], df: pl.DataFrame) -> pl.DataFrame:
 
 
 def normalise_batches(
-    batches: Iterable[RecordBatch], *, keep_order: bool = False
+    batches: Iterable[RecordBatch], *, keep_order: bool = False, level: int = 6
 ) -> NormalisedTrade:
     """Normalise the records of several responses (in fetch order) into partner and World frames.
 
     Output rows are sorted by (freq, period, flow_code, hs6, partner_code) unless ``keep_order``.
+    ``level`` 6 keeps HS6 rows, 4 the 4-digit heading rows (the other levels are dropped and
+    counted in ``aggregate_rows_dropped``).
     """
-    normaliser = TradeNormaliser()
+    normaliser = TradeNormaliser(level=level)
     for batch in batches:
         normaliser.add(batch)
     return normaliser.finish(keep_order=keep_order)
 
 
 def normalise_records(
-    records: Sequence[Mapping[str, Any]], *, source_url: str, raw_sha256: str
+    records: Sequence[Mapping[str, Any]], *, source_url: str, raw_sha256: str, level: int = 6
 ) -> NormalisedTrade:
-    """Normalise the records of one response."""
-    return normalise_batches([Batch(records, source_url, raw_sha256)])
+    """Normalise the records of one response (``level``: see :func:`normalise_batches`)."""
+    return normalise_batches([Batch(records, source_url, raw_sha256)], level=level)
 
 
 def empty_trade_frame() -> pl.DataFrame:

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from assets.reference.headings import load_heading_map, parse_hs_headings, validate_headings
 from assets.reference.parse import (
     load_hs_map_csv,
     load_minerals_csv,
@@ -20,10 +21,12 @@ from pipelines.checks import table_checks
 from pipelines.http import Fetched
 from pipelines.metadata import preview_md
 from pipelines.resources import HttpSources, Warehouse
+from warehouse.store import PartitionWrite
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "warehouse" / "reference"
 MINERALS_CSV = REFERENCE_DIR / "critical_minerals.csv"
 HS_MAP_CSV = REFERENCE_DIR / "hs_mineral_map.csv"
+HS_HEADING_CSV = REFERENCE_DIR / "hs_heading_map.csv"
 
 
 def _sha256_file(path: Path) -> str:
@@ -135,7 +138,27 @@ def dim_hs_code(
             )
         )
     df = pl.concat(parts)
-    res = warehouse.store().replace_partition("dim_hs_code", df, run_id=context.run.run_id)
+    headings, heading_problems = validate_headings(
+        load_heading_map(HS_HEADING_CSV),
+        {e: parse_hs_headings(files[e].content, e, files[e].url) for e in ("H5", "H6")},
+        df,
+        set(minerals["mineral_id"].to_list()),
+    )
+    headings = pl.concat(
+        _provenance(
+            headings.filter(pl.col("hs_edition") == e),
+            f"hs_heading_map.csv + Comtrade {e}.json",
+            files[e].url,
+            files[e].fetched_at,
+            files[e].sha256,
+        )
+        for e in ("H5", "H6")
+    )
+    res, _ = warehouse.store().replace_partitions(
+        [PartitionWrite("dim_hs_code", df), PartitionWrite("dim_hs_heading", headings)],
+        run_id=context.run.run_id,
+    )
+    problems = [*problems, *heading_problems]
     if problems:
         context.log.error(f"{len(problems)} problems in the HS code map: {problems[:10]}")
     return dg.MaterializeResult(
@@ -144,6 +167,10 @@ def dim_hs_code(
             "validated_rows": int(df["validated"].sum()),
             "invalid_codes": dg.MetadataValue.json([str(p) for p in problems]),
             "minerals_covered": df["mineral_id"].n_unique(),
+            "headings": dg.MetadataValue.json(
+                [f"{r['heading']} {r['hs_edition']}" for r in headings.iter_rows(named=True)]
+            ),
+            "validated_headings": int(headings["validated"].sum()),
             "reference_hs6_codes": dg.MetadataValue.json({e: refs[e].height for e in ("H5", "H6")}),
             "codes_by_edition": dg.MetadataValue.json(
                 {e: int(n) for e, n in df.group_by("hs_edition").len().iter_rows()}
@@ -187,13 +214,16 @@ def dim_country(
 @dg.asset_check(
     asset=dim_hs_code,
     blocking=True,
-    description="Every mapped HS code exists in Comtrade's reference list for its edition. "
-    "Blocking: trade assets do not run on an unvalidated code map.",
+    description="Every mapped HS code (and every heading of hs_heading_map.csv) exists in "
+    "Comtrade's reference list for its edition. Blocking: trade assets do not run on an "
+    "unvalidated code map.",
 )
 def dim_hs_code_codes_exist_in_edition(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.store().read() as con:
         bad = con.execute(
-            "SELECT hs6, hs_edition, mineral_id FROM dim_hs_code WHERE NOT validated ORDER BY ALL"
+            "SELECT hs6, hs_edition, mineral_id FROM dim_hs_code WHERE NOT validated "
+            "UNION ALL SELECT heading, hs_edition, mineral_id FROM dim_hs_heading "
+            "WHERE NOT validated OR hs6_codes_mapped = 0 ORDER BY ALL"
         ).fetchall()
     return dg.AssetCheckResult(
         passed=not bad, metadata={"invalid": str(bad[:20]), "invalid_count": len(bad)}

@@ -97,6 +97,35 @@ def test_four_digit_aggregates_are_not_loaded_as_hs6_rows(trade):
     assert loaded.height == 12
 
 
+def test_heading_totals_load_apart_at_level_4():
+    """The 24 heading records (2504, 2822) are what a ``level=4`` normaliser keeps, with their
+    real values and quirks; the HS6 records are then the ones dropped."""
+    heads = normalise_records(RECORDS, source_url=URL, raw_sha256=SHA, level=4)
+    assert heads.stats["aggregate_rows_dropped"] == 12
+    rows = {
+        (r["period"], r["partner_code"], r["hs6"]): r
+        for df in (heads.partners, heads.world)
+        for r in df.iter_rows(named=True)
+    }
+    four = [r for r in RECORDS if r["aggrLevel"] == 4]
+    assert sorted(rows) == sorted((r["period"], r["partnerCode"], r["cmdCode"]) for r in four)
+    for rec in four:
+        row = rows[(rec["period"], rec["partnerCode"], rec["cmdCode"])]
+        assert row["primary_value_usd"] == rec["primaryValue"]
+        assert row["fob_value_usd"] == rec["fobvalue"] and row["is_aggregate"]
+        assert row["hs_edition"] == rec["classificationCode"]
+    assert set(heads.world["partner_code"]) == {0} and set(heads.partners["partner_code"]) == {156}
+
+
+def test_a_heading_row_never_passes_as_hs6_or_the_reverse():
+    with pytest.raises(ValueError, match="level"):
+        normalise_records(RECORDS, source_url=URL, raw_sha256=SHA, level=2)
+    hs6 = normalise_records(RECORDS, source_url=URL, raw_sha256=SHA)
+    heads = normalise_records(RECORDS, source_url=URL, raw_sha256=SHA, level=4)
+    assert set(hs6.partners["hs6"].str.len_chars()) == {6}
+    assert set(heads.partners["hs6"].str.len_chars()) == {4}
+
+
 def test_world_rows_go_to_the_world_table(trade):
     assert sorted(_by_key(trade.world)) == [(str(y), 0) for y in range(2019, 2025)]
     assert sorted(_by_key(trade.partners)) == [(str(y), 156) for y in range(2019, 2025)]

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from assets.reference.headings import load_heading_map, parse_hs_headings, validate_headings
 from assets.reference.parse import (
     ReferenceDataError,
     load_hs_map_csv,
@@ -551,3 +552,69 @@ def test_bundled_snapshot_is_rebuilt_identically(tmp_path: Path):
         assert (tmp_path / "comtrade_ref" / rel).read_bytes() == (SNAPSHOT / rel).read_bytes(), rel
     built = sorted(p.name for p in (tmp_path / "comtrade_ref" / "bodies").iterdir())
     assert built == sorted(p.name for p in (SNAPSHOT / "bodies").iterdir())
+
+
+# --------------------------------------------------------------------------- HS headings
+
+
+def _reference_body(edition: str) -> tuple[bytes, str]:
+    """The bundled snapshot's official H5/H6 reference file (full list, real JSON shape)."""
+    snap = Path(__file__).resolve().parents[2] / "snapshot" / "comtrade_ref"
+    for line in (snap / "exchanges.jsonl").read_text().splitlines():
+        ex = json.loads(line)
+        if ex["url"].rstrip("/").endswith(f"/{edition}.json") and ex["status"] == 200:
+            return (snap / ex["body"]).read_bytes(), ex["url"]
+    raise AssertionError(f"no {edition} reference file in the snapshot")
+
+
+def test_headings_come_from_the_official_list_at_aggr_level_4():
+    body, url = _reference_body("H6")
+    heads = parse_hs_headings(body, "H6", url)
+    by = dict(heads.select("heading", "official_description").iter_rows())
+    assert by["2504"] == "Graphite; natural"
+    assert by["2822"] == "Cobalt oxides and hydroxides; commercial cobalt oxides"
+    assert heads["heading"].str.len_chars().unique().to_list() == [4]
+    assert heads.height > 1000  # every heading of HS 2022, not a subset
+
+
+def test_heading_map_is_validated_against_the_list_and_the_hs6_map(tmp_path: Path):
+    h5, u5 = _reference_body("H5")
+    official = {"H5": parse_hs_headings(h5, "H5", u5)}
+    bad = tmp_path / "hs_heading_map.csv"
+    bad.write_text(
+        "heading,edition,mineral_id,description,note\n"
+        "2504,H5,graphite,Natural graphite,\n"
+        "2599,H5,graphite,Not a heading,\n"
+        "2822,H5,cobalt,Cobalt oxides,\n"
+    )
+    hs = pl.DataFrame(
+        {
+            "hs6": ["250410", "250490"],
+            "hs_edition": ["H5", "H5"],
+            "mineral_id": ["graphite", "graphite"],
+            "validated": [True, True],
+        }
+    )
+    table, problems = validate_headings(load_heading_map(bad), official, hs, {"graphite", "cobalt"})
+    rows = {r["heading"]: r for r in table.iter_rows(named=True)}
+    assert rows["2504"]["validated"] and rows["2504"]["hs6_codes_mapped"] == 2
+    assert not rows["2599"]["validated"]
+    assert rows["2822"]["hs6_codes_mapped"] == 0  # no cobalt HS6 under it in this map
+    assert any("2599 H5 is not a heading" in p for p in problems)
+    assert any("2822 H5: no validated HS6 code of cobalt" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("250,H5,graphite,x,", "column 'heading' is not a 4-digit HS heading"),
+        ("2504,H7,graphite,x,", "column 'edition' is not H5 or H6"),
+        ("2504,H5,,x,", "column 'mineral_id'"),
+    ],
+)
+def test_bad_heading_map_lines_name_the_file_line_and_column(tmp_path: Path, line, message):
+    path = tmp_path / "hs_heading_map.csv"
+    path.write_text(f"heading,edition,mineral_id,description,note\n{line}\n")
+    with pytest.raises(ReferenceDataError, match=message) as err:
+        load_heading_map(path)
+    assert "hs_heading_map.csv" in str(err.value) and "line 2" in str(err.value)

@@ -12,6 +12,7 @@ SELECT period_key, hs6, freq, ref_year,
        count(*) AS flow_rows
 FROM fact_trade_flow
 WHERE flow_code = 'M' AND reporter_code = 699  -- India's report (no mirror rows)
+  AND hs_level = 6  -- HS6 rows (heading totals are a cross-check, never summed with them)
 GROUP BY ALL;
 
 COMMENT ON TABLE _mart_import_by_code IS 'Internal to mart_event_trade_context: India''s imports (flow M) summed per HS6 code and period, China (partner 156) and all other partners apart, kept up to date period by period so the mart is rebuilt from these sums instead of the facts.';
