@@ -32,7 +32,13 @@ What it does:
    does (:func:`fetch_groups`: annual 2019-2021 with the H5 codes, annual 2022-2024 with the H6
    codes, monthly 202401-202510 with the H6 codes), so the recorded keys are exactly the ones the
    asset asks for in replay.
-4. Pins ``fetched_at`` in ``exchanges.jsonl`` (so a rebuild is byte-identical), writes
+4. Mirror flows (issue 12), SAMPLE DATA: each reporter of
+   ``warehouse/reference/mirror_partners.csv`` reports its trade with India (partnerCode 699),
+   derived from India's sample rows with that partner; annual for every reporter, monthly
+   (202401-202510) for the reporters whose ``reports_monthly`` is true. Recorded after India's
+   calls (annual mirror, then monthly mirror), through the real client as
+   ``assets/comtrade/mirror.py`` asks them, so India's exchanges do not depend on them.
+5. Pins ``fetched_at`` in ``exchanges.jsonl`` (so a rebuild is byte-identical), writes
    ``snapshot/comtrade/README.md`` and ``tools/snapshots/comtrade_expected.json``, then replays
    the snapshot through the planner + normaliser and checks it reproduces the expected totals.
 
@@ -636,26 +642,39 @@ def generate_records(codes: Iterable[Code]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- mirror flows
 
 
-def load_mirror_partners() -> list[int]:
-    """Reporter codes of ``warehouse/reference/mirror_partners.csv`` (file order)."""
+def load_mirror_partners(monthly_only: bool = False) -> list[int]:
+    """Reporter codes of ``warehouse/reference/mirror_partners.csv`` (file order); with
+    ``monthly_only`` those whose ``reports_monthly`` is true (the monthly mirror asset's)."""
     with MIRROR_PARTNERS_CSV.open(encoding="utf-8") as fh:
-        return [int(r["reporter_code"]) for r in csv.DictReader(fh)]
+        return [
+            int(r["reporter_code"])
+            for r in csv.DictReader(fh)
+            if not monthly_only or r["reports_monthly"].strip().lower() == "true"
+        ]
 
 
-def mirror_groups(codes: Iterable[Code], reporters: Iterable[int]) -> list[FetchGroup]:
-    """The mirror asset's fetches: per reporter, one annual group per HS edition."""
+def mirror_groups(
+    codes: Iterable[Code], reporters: Iterable[int], freq: str = "A"
+) -> list[FetchGroup]:
+    """The mirror asset's fetches: per reporter, one group per HS edition of the frequency's
+    periods (annual 2019-2024, monthly 202401-202510)."""
     by_edition = codes_by_edition(codes)
+    periods = ANNUAL_PERIODS if freq == "A" else MONTHLY_PERIODS
     return [
-        FetchGroup("A", edition, tuple(eps), tuple(by_edition[edition]))
+        FetchGroup(freq, edition, tuple(eps), tuple(by_edition[edition]))
         for _ in reporters
-        for edition, eps in periods_by_edition(ANNUAL_PERIODS).items()
+        for edition, eps in periods_by_edition(periods).items()
     ]
 
 
-def generate_mirror_records(db: list[dict[str, Any]], reporters: list[int]) -> list[dict[str, Any]]:
+def generate_mirror_records(
+    db: list[dict[str, Any]], reporters: list[int], freq: str = "A"
+) -> list[dict[str, Any]]:
     """SAMPLE mirror records: each partner's own report of its trade with India (partner 699).
 
-    Derived from India's annual sample rows with that partner: India's imports (M, CIF) become
+    Derived from India's sample rows of frequency ``freq`` (annual or monthly) with that
+    partner, each record on its own seed (period, flow, code, partner), so the annual records
+    do not depend on the monthly ones: India's imports (M, CIF) become
     the partner's exports to India (X, FOB = CIF / r) and India's exports (X, FOB) the partner's
     imports from India (M, CIF = FOB x r), with r drawn around the usual CIF/FOB margin (1.02 to
     1.10, seeded); about one series in eight gets a ratio outside the mart's band (0.6-0.9 or
@@ -666,7 +685,7 @@ def generate_mirror_records(db: list[dict[str, Any]], reporters: list[int]) -> l
     out: list[dict[str, Any]] = []
     for r in db:
         partner = r["partnerCode"]
-        if r["freqCode"] != "A" or partner not in wanted:
+        if r["freqCode"] != freq or partner not in wanted:
             continue
         key = f"{SEED}|mirror|{r['period']}|{r['flowCode']}|{r['cmdCode']}|{partner}"
         rng = random.Random(key)
@@ -717,18 +736,27 @@ MIRROR_FIELD_ORDER = (
 )  # fmt: skip
 
 
-def mirror_expected(mirror: list[dict[str, Any]]) -> dict[str, Any]:
+def mirror_expected(mirror: list[dict[str, Any]], freq: str = "A") -> dict[str, Any]:
     """Counts and totals of the mirror records (per reporter and flow) for the replay checks."""
     rows: dict[str, dict[str, int]] = defaultdict(lambda: {"M": 0, "X": 0})
     value: dict[str, dict[str, float]] = defaultdict(lambda: {"M": 0.0, "X": 0.0})
     for r in mirror:
         rows[str(r["reporterCode"])][r["flowCode"]] += 1
         value[str(r["reporterCode"])][r["flowCode"]] += r["primaryValue"]
-    return {
-        "description": "SAMPLE DATA: partner-reported annual trade with India (partnerCode "
+    what = "annual" if freq == "A" else "monthly"
+    out: dict[str, Any] = {
+        "description": f"SAMPLE DATA: partner-reported {what} trade with India (partnerCode "
         "699), rows and primaryValue totals (USD) per reporter and flow (X = the partner's "
         "exports to India, M = its imports from India).",
-        "periods": ANNUAL_PERIODS,
+        "periods": ANNUAL_PERIODS if freq == "A" else MONTHLY_PERIODS,
+    }
+    if freq == "M":
+        out["description"] += (
+            " Only the reporters with reports_monthly true in mirror_partners.csv; the "
+            "unpublished months answer count 0, as India's do."
+        )
+        out["unpublished_periods"] = sorted(UNPUBLISHED_PERIODS)
+    return out | {
         "reporters": sorted({r["reporterCode"] for r in mirror}),
         "rows": {k: rows[k] for k in sorted(rows, key=int)},
         "primary_value_usd": {k: value[k] for k in sorted(value, key=int)},
@@ -933,12 +961,16 @@ def record(
     codes: list[Code],
     db: list[dict[str, Any]],
     reporters: list[int] | None = None,
+    monthly_reporters: list[int] | None = None,
 ) -> dict[str, FetchResult]:
     """Run the real client in RECORD mode against the fake API.
 
     India's fetches first (their exchanges and bodies do not depend on the mirror records: every
-    India call filters on reporterCode 699), then the mirror fetches (``mirror<reporter>-A-<edition>``
-    labels) of each reporter in ``reporters``, as the mirror asset makes them."""
+    India call filters on reporterCode 699), then the annual mirror fetches
+    (``mirror<reporter>-A-<edition>`` labels) of each reporter in ``reporters``, then the monthly
+    mirror fetches (``mirror<reporter>-M-<edition>``) of each reporter in ``monthly_reporters``,
+    as the mirror assets make them (so the annual mirror exchanges do not depend on the monthly
+    ones either)."""
     if snapshot_dir.exists():
         shutil.rmtree(snapshot_dir)
     snapshot_dir.mkdir(parents=True)
@@ -957,12 +989,13 @@ def record(
         for g in fetch_groups(codes):
             results[g.label] = client.fetch(g.freq, list(g.periods), list(g.hs_codes))
         mirror = ComtradeClient(source, max_codes_per_query=MIRROR_CODES_PER_QUERY)
-        for reporter in reporters or []:
-            for g in mirror_groups(codes, [reporter]):
-                results[f"mirror{reporter}-{g.label}"] = mirror.fetch(
-                    g.freq, list(g.periods), list(g.hs_codes),
-                    reporter_code=reporter, partner_code=INDIA_AREA[0],
-                )  # fmt: skip
+        for freq, freq_reporters in (("A", reporters), ("M", monthly_reporters)):
+            for reporter in freq_reporters or []:
+                for g in mirror_groups(codes, [reporter], freq):
+                    results[f"mirror{reporter}-{g.label}"] = mirror.fetch(
+                        g.freq, list(g.periods), list(g.hs_codes),
+                        reporter_code=reporter, partner_code=INDIA_AREA[0],
+                    )  # fmt: skip
     _pin_fetched_at(snapshot_dir / "exchanges.jsonl")
     return results
 
@@ -985,24 +1018,31 @@ def replay_check(snapshot_dir: Path, codes: list[Code], expected: dict[str, Any]
         client = ComtradeClient(source)
         for g in fetch_groups(codes):
             batches += client.fetch(g.freq, list(g.periods), list(g.hs_codes)).batches
-        mirror_batches = []
+        mirror_batches: dict[str, list] = {"mirror": [], "mirror_monthly": []}
         mirror = ComtradeClient(source, max_codes_per_query=MIRROR_CODES_PER_QUERY)
-        for reporter in expected.get("mirror", {}).get("reporters", []):
-            for g in mirror_groups(codes, [reporter]):
-                mirror_batches += mirror.fetch(
-                    g.freq, list(g.periods), list(g.hs_codes),
-                    reporter_code=reporter, partner_code=INDIA_AREA[0],
-                ).batches  # fmt: skip
+        for key, freq in (("mirror", "A"), ("mirror_monthly", "M")):
+            for reporter in expected.get(key, {}).get("reporters", []):
+                for g in mirror_groups(codes, [reporter], freq):
+                    mirror_batches[key] += mirror.fetch(
+                        g.freq, list(g.periods), list(g.hs_codes),
+                        reporter_code=reporter, partner_code=INDIA_AREA[0],
+                    ).batches  # fmt: skip
     trade = normalise_batches(batches)
-    if "mirror" in expected:
-        m = normalise_batches(mirror_batches).partners
+    for key, freq in (("mirror", "A"), ("mirror_monthly", "M")):
+        if key not in expected:
+            continue
+        m = normalise_batches(mirror_batches[key]).partners
         rows = {
             str(r): {f: m.filter((pl.col("reporter_code") == r) & (pl.col("flow_code") == f)).height
                      for f in "MX"}
             for r in sorted(m["reporter_code"].unique().to_list())
         }  # fmt: skip
-        if rows != expected["mirror"]["rows"] or set(m["partner_code"].to_list()) != {699}:
-            raise SystemExit(f"replayed mirror rows differ: {rows}")
+        if (
+            rows != expected[key]["rows"]
+            or set(m["partner_code"].to_list()) != {699}
+            or set(m["freq"].to_list()) != {freq}
+        ):
+            raise SystemExit(f"replayed {key} rows differ: {rows}")
     got = actual_totals(trade.partners, trade.world)
     if got != expected["imports_by_code"]:
         raise SystemExit("replayed snapshot does not reproduce comtrade_expected.json")
@@ -1083,21 +1123,25 @@ def _real_lines(results: dict[str, FetchResult], registry: dict[str, Any]) -> st
     return "\n".join(lines)
 
 
-def _mirror_reporters(results: dict[str, FetchResult]) -> str:
-    codes = sorted(
-        {int(k[len("mirror") :].split("-")[0]) for k in results if k.startswith("mirror")}
-    )
+def _is_mirror(label: str, freq: str) -> bool:
+    """``mirror<reporter>-<freq>-<edition>``: a mirror fetch of that frequency."""
+    return label.startswith("mirror") and label.split("-")[1] == freq
+
+
+def _mirror_reporters(results: dict[str, FetchResult], freq: str = "A") -> str:
+    codes = sorted({int(k[len("mirror") :].split("-")[0]) for k in results if _is_mirror(k, freq)})
     return ", ".join(f"{PARTNERS[c][1]} {c}" for c in codes)
 
 
-def _mirror_summary(results: dict[str, FetchResult]) -> str:
-    calls = [c for k, r in results.items() if k.startswith("mirror") for c in r.calls]
+def _mirror_summary(results: dict[str, FetchResult], freq: str = "A") -> str:
+    calls = [c for k, r in results.items() if _is_mirror(k, freq) for c in r.calls]
     outcomes = defaultdict(int)
     for c in calls:
         outcomes[c.outcome] += 1
     rows = sum(c.rows for c in calls if c.outcome == "ok")
+    what = "annual" if freq == "A" else "monthly"
     return (
-        f"{len(calls)} mirror calls ("
+        f"{len(calls)} {what} mirror calls ("
         + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
         + f"), {rows} records."
     )
@@ -1226,7 +1270,18 @@ imports (M, CIF) divided by a CIF/FOB ratio drawn between 1.02 and 1.10, its imp
 (M, CIF) India's exports times such a ratio; about one series in eight has a ratio outside the
 band (0.6-0.9 or 1.25-1.8) and about one in twenty is not reported by the partner. These calls
 are appended after India's: India's exchanges and bodies are the same as without them.
-{_mirror_summary(results)}
+{_mirror_summary(results, "A")}
+
+Monthly mirror flows: only the reporters whose `reports_monthly` is true in
+`warehouse/reference/mirror_partners.csv` ({_mirror_reporters(results, "M")}). That column is
+an assumption about who publishes monthly data to Comtrade (see the main README). One
+`client.fetch("M", <the monthly periods>, <the H6 codes>, reporter_code=<partner>,
+partner_code=699)` per reporter, as `trade_mirror_monthly` asks them. Their records are derived from
+India's monthly sample rows with that partner by the same rule (CIF/FOB ratios mostly inside
+the band, some outside, a few series unreported; each record on its own seed); the unpublished
+month ({unpublished}) answers count 0, as India's do.
+These calls come after the annual mirror calls, so neither India's nor the annual mirror
+exchanges depend on them. {_mirror_summary(results, "M")}
 
 ## Calls
 
@@ -1246,7 +1301,11 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
     placed = apply_real_records(db, codes, load_real_records(REAL_CSV))
     reporters = load_mirror_partners()
     mirror = generate_mirror_records(db, reporters)
-    results = record(snapshot_dir, codes, db + mirror, reporters)
+    monthly_reporters = load_mirror_partners(monthly_only=True)
+    mirror_monthly = generate_mirror_records(db, monthly_reporters, "M")
+    results = record(
+        snapshot_dir, codes, db + mirror + mirror_monthly, reporters, monthly_reporters
+    )
     registry = real_registry(placed)
     (snapshot_dir / REAL_RECORDS_FILE).write_text(
         json.dumps(registry, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -1275,6 +1334,7 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
         },
         **expected_totals(db),
         "mirror": mirror_expected(mirror),
+        "mirror_monthly": mirror_expected(mirror_monthly, "M"),
         "calls": {
             label: {
                 "calls": len(r.calls),
@@ -1286,16 +1346,17 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
             if not label.startswith("mirror")
         },
     }
-    expected["mirror"]["calls"] = {
-        outcome: sum(
-            1
-            for label, r in results.items()
-            if label.startswith("mirror")
-            for c in r.calls
-            if c.outcome == outcome
-        )
-        for outcome in ("ok", "no_data", "split")
-    }
+    for key, freq in (("mirror", "A"), ("mirror_monthly", "M")):
+        expected[key]["calls"] = {
+            outcome: sum(
+                1
+                for label, r in results.items()
+                if _is_mirror(label, freq)
+                for c in r.calls
+                if c.outcome == outcome
+            )
+            for outcome in ("ok", "no_data", "split")
+        }
     expected_path.write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
     write_readme(snapshot_dir, results, groups, registry)
     replay_check(snapshot_dir, codes, expected)
