@@ -8,6 +8,10 @@ domains, the time axis). A chart is then that template with the placeholders fil
 rows attached under ``datasets``: building it costs the same for 10 events or 10,000, and
 Altair's validation never walks the data.
 
+The mirror chart (d) draws India's imports as India reports them (CIF) against the partners'
+reports of the same trade (FOB) as the ratio of the two, one dot per partner x year against the
+expected CIF/FOB band.
+
 The monthly chart places its event markers in lanes with one sweep over the events in date
 order (a sort, then a fixed number of lanes per event), so the report stays linear-ish in the
 number of events; Vega draws the marks, tooltips and legend in the browser.
@@ -29,16 +33,28 @@ from assets.report.event_data import (
     SIDES,
     Event,
 )
-from assets.report.fmt import fmt_pct, fmt_usd, humanise, month_label, month_start, trunc
+from assets.report.fmt import (
+    fmt_pct,
+    fmt_usd,
+    fmt_usd_signed,
+    humanise,
+    month_label,
+    month_start,
+    trunc,
+)
+from assets.report.recon_data import MirrorRow
 from assets.report.trade_data import Mineral
 
 __all__ = [
     "LABEL_LIMIT",
     "MAX_AXIS_EXTENSION_MONTHS",
+    "RATIO_AXIS",
     "SIDE_STYLE",
     "concentration_spec",
     "event_lanes",
+    "mirror_spec",
     "monthly_spec",
+    "ratio_text",
     "shares_spec",
 ]
 
@@ -568,3 +584,161 @@ def monthly_spec(m: Mineral, events: list[Event]) -> dict | None:
         "sides": {s: sum(r["side"] == s for r in ev_rows) for s in sides},
     }
     return _spec(template, values, datasets, meta)
+
+
+# ----------------------------------------------------------------------------- (d) mirror
+
+RATIO_AXIS = (0.5, 2.0)  # ratios beyond are pinned to the edge (the tooltip gives the value)
+RATIO_TICKS = [0.5, 0.75, 1.0, 1.1, 1.5, 2.0]
+YEAR_ROW_PX, PARTNER_PAD_PX = 6, 10
+STATUS_STYLE = {  # reconciliation_status -> colour; the rows without a ratio are not drawn
+    "within_band": "#2e7d32",
+    "cif_above_band": "#e66101",
+    "cif_below_fob": "#5e3c99",
+}
+BAND_COLOUR = "#c7e9c0"
+POSITIONS = {  # where a dot sits on the ratio axis -> its shape
+    "on the axis": "circle",
+    f"below {RATIO_AXIS[0]:g}: at the left edge": "triangle-left",
+    f"above {RATIO_AXIS[1]:g}: at the right edge": "triangle-right",
+}
+
+
+@functools.cache
+def _mirror_template() -> dict:
+    import altair as alt
+
+    x = alt.X(
+        "x:Q",
+        title="India-reported imports (CIF) ÷ partner-reported exports to India (FOB), log scale",
+        scale=alt.Scale(type="log", domain=list(RATIO_AXIS), nice=False),
+        axis=alt.Axis(values=RATIO_TICKS, format="~g", grid=True),
+    )
+    band = (
+        alt.Chart(alt.Data(name="band"))
+        .mark_rect(color=BAND_COLOUR, opacity=0.7)
+        .encode(
+            x=alt.X("lo:Q"),
+            x2="hi:Q",
+            tooltip=alt.Tooltip("tip:N", title="Expected band"),
+            description=alt.Description("tip:N"),
+        )
+        .properties(name="band")
+    )
+    dots = (
+        alt.Chart(alt.Data(name="mirror"))
+        .mark_point(filled=True, size=55, opacity=1, stroke="#ffffff", strokeWidth=0.6)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "partner:N",
+                title="Partner (its years top to bottom, earliest first)",
+                sort=["$partners"],
+                scale=alt.Scale(type="band", paddingInner=0.25),
+            ),
+            yOffset=alt.YOffset("year:O", sort="ascending"),
+            color=alt.Color(
+                "status:N",
+                title="Reconciliation",
+                scale=alt.Scale(domain=["$statuses"], range=["$status_colours"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            shape=alt.Shape(
+                "position:N",
+                title="Ratio",
+                scale=alt.Scale(domain=["$positions"], range=["$shapes"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("partner:N", title="Partner"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("india_text:N", title="India-reported imports (CIF)"),
+                alt.Tooltip("partner_text:N", title="Partner-reported exports to India (FOB)"),
+                alt.Tooltip("gap_text:N", title="Gap (India − partner)"),
+                alt.Tooltip("ratio_text:N", title="CIF/FOB ratio"),
+                alt.Tooltip("status:N", title="Reconciliation"),
+            ],
+            description=alt.Description("tip:N"),
+        )
+        .properties(name="mirror_points")
+    )
+    return _compile(alt.layer(band, dots))
+
+
+def ratio_text(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.2f}"
+
+
+def mirror_spec(mineral_id: str, name: str, rows: list[MirrorRow]) -> dict | None:
+    """Dots: each partner x year's CIF/FOB ratio (India's imports / the partner's exports to
+    India) on a log axis against the expected band; rows missing a side are not drawn."""
+    drawn = [r for r in rows if r.ratio is not None and r.ratio > 0]
+    if not drawn:
+        return None
+    lo, hi = RATIO_AXIS
+    band = drawn[0].band
+    labels = list(POSITIONS)
+    points = []
+    for r in drawn:
+        ratio = float(r.ratio or 0)
+        position = labels[1] if ratio < lo else labels[2] if ratio > hi else labels[0]
+        pinned = "" if position == labels[0] else " (beyond the axis: drawn at its edge)"
+        gap = fmt_usd_signed(r.gap_usd)
+        points.append(
+            {
+                "partner": r.partner,
+                "year": str(r.year),
+                "x": min(max(ratio, lo), hi),
+                "status": r.status_text,
+                "position": position,
+                "india_text": fmt_usd(r.india_usd),
+                "partner_text": fmt_usd(r.partner_usd),
+                "gap_text": gap,
+                "ratio_text": ratio_text(ratio) + pinned,
+                "tip": (
+                    f"{r.partner}, {r.year}: India reports {fmt_usd(r.india_usd)} (CIF), the "
+                    f"partner {fmt_usd(r.partner_usd)} (FOB); ratio {ratio_text(ratio)}{pinned}, "
+                    f"{r.status_text}"
+                ),
+            }
+        )
+    partners = list(dict.fromkeys(r.partner for r in drawn))  # rows come largest partner first
+    statuses = [s for s in STATUS_STYLE if any(r.status == s for r in drawn)]
+    status_labels = [next(r.status_text for r in drawn if r.status == s) for s in statuses]
+    positions = [p for p in labels if any(pt["position"] == p for pt in points)]
+    years = sorted({r.year for r in drawn})
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    values = {
+        "$title": f"{name}: India's imports as India and its partners report them, {span}",
+        "$description": (
+            f"Dots: for each partner and year, India's reported imports of {name} (CIF) divided "
+            "by the partner's reported exports to India (FOB), on a log axis from "
+            f"{lo:g} to {hi:g} (ratios beyond it are drawn at its edge). The shaded band, "
+            f"{band[0]:.2f} to {band[1]:.2f}, is where the ratio sits when both report the "
+            "same shipments: CIF adds freight and insurance to FOB. Colour: inside or outside "
+            "the band."
+        ),
+        "$partners": partners,
+        "$statuses": status_labels,
+        "$status_colours": [STATUS_STYLE[s] for s in statuses],
+        "$positions": positions,
+        "$shapes": [POSITIONS[p] for p in positions],
+    }
+    band_row = {
+        "lo": band[0],
+        "hi": band[1],
+        "tip": (
+            f"CIF/FOB ratio {band[0]:.2f} to {band[1]:.2f}: the freight and insurance margin "
+            "expected when both sides report the same shipments (the IMF uses 1.06)"
+        ),
+    }
+    spec = _spec(_mirror_template(), values, {"mirror": points, "band": [band_row]}, meta={})
+    spec["height"] = max(HEIGHT, len(partners) * (len(years) * YEAR_ROW_PX + PARTNER_PAD_PX))
+    spec["usermeta"] = {
+        "chart": "mirror",
+        "mineral": mineral_id,
+        "partners": len(partners),
+        "years": len(years),
+        "not_drawn": len(rows) - len(drawn),
+    }
+    return spec

@@ -13,6 +13,7 @@ __all__ = [
     "fmt_num",
     "fmt_pct",
     "fmt_usd",
+    "fmt_usd_signed",
     "humanise",
     "month_label",
     "month_start",
@@ -35,6 +36,15 @@ def fmt_usd(v: float | None) -> str:
             s = f"{x:.1f}" if abs(x) < 100 else f"{x:.0f}"
             return f"${s.removesuffix('.0')}{suffix}"
     return f"${v:.0f}"
+
+
+def fmt_usd_signed(v: float | None) -> str:
+    """A difference in dollars with its sign in front: '+$76.6K', '−$198K', '$0'."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if v == 0:
+        return "$0"
+    return ("+" if v > 0 else "−") + fmt_usd(abs(v))
 
 
 def fmt_pct(v: float | None, digits: int = 1) -> str:

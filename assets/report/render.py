@@ -1,8 +1,9 @@
 """A static, self-contained HTML report on India's critical-mineral imports and policy events.
 
-``render_report(con)`` reads the mart views (``mart_import_dependence``,
-``mart_supplier_concentration``, ``mart_policy_timeline``) and ``dataset_info`` from an open
-DuckDB connection and returns one HTML document as a string. Pure rendering: no file or network
+``render_report(con)`` reads the marts (``mart_import_dependence``,
+``mart_supplier_concentration``, ``mart_policy_timeline``, ``mart_trade_reconciliation``,
+``mart_tradestat_vs_comtrade``) and ``dataset_info`` from an open DuckDB connection and returns
+one HTML document as a string. Pure rendering: no file or network
 I/O. The charts are Vega-Lite specs built with Altair (``charts.py``) and drawn in the browser
 by Vega, whose JavaScript is bundled into the page (``vega_page.py``): the file opens offline
 from disk, loads nothing, and a Content-Security-Policy forbids any network access. Every data
@@ -14,8 +15,16 @@ For each main mineral (the ``top_n`` largest by imports, plus lithium, REE, coba
 when present) the report draws: (a) annual supplier shares (top five partners + Other),
 (b) annual supplier concentration (HHI and China's share), (c) monthly imports with the policy
 events concerning the mineral marked on the time axis, India's own measures and the other
-side's shocks (China's export controls and their suspension) in different colours and shapes.
-A policy-event table and a note on methods follow.
+side's shocks (China's export controls and their suspension) in different colours and shapes,
+and then "trade from every side": (d) the mirror check, India's imports as India reports them
+(CIF) against the partner's exports to India as the partner reports them (FOB), one dot per
+partner x year for the CIF/FOB ratio against the expected 1.00-1.10 band, with a table of the
+largest gaps (partner, year, both figures, gap, ratio, status), and (e) a table of India's own
+statistics (TradeStat) against what India reports to Comtrade, per month, with the gap and the
+partner of the largest gap. A mart that is missing (a warehouse from before issue 12) or has no
+rows for a mineral gives a message in the page; sample rows in any mart show the SAMPLE DATA
+badge and banner (and a badge on the block). The two marts are read already grouped, a bounded
+number of rows (``recon_data.py``). A policy-event table and a note on methods follow.
 """
 
 from __future__ import annotations
@@ -28,13 +37,35 @@ import duckdb
 
 from assets.report.charts import (
     MAX_AXIS_EXTENSION_MONTHS,
+    RATIO_AXIS,
     SIDE_STYLE,
     concentration_spec,
+    mirror_spec,
     monthly_spec,
+    ratio_text,
     shares_spec,
 )
 from assets.report.event_data import SIDE_CHINA, SIDES, Event, load_events, safe_links
-from assets.report.fmt import esc, fmt_amounts, fmt_pct, fmt_usd, humanise
+from assets.report.fmt import (
+    esc,
+    fmt_amounts,
+    fmt_pct,
+    fmt_usd,
+    fmt_usd_signed,
+    humanise,
+    month_label,
+)
+from assets.report.recon_data import (
+    MIRROR_MART,
+    MIRROR_PARTNERS,
+    MIRROR_YEARS,
+    TRADESTAT_MART,
+    MirrorRow,
+    TradeStatMonth,
+    load_mirror,
+    load_tradestat,
+    sample_flag,
+)
 from assets.report.trade_data import (
     FOCUS_MINERALS,
     TRADE_MARTS,
@@ -128,6 +159,12 @@ tr.other-side td:first-child { border-left: 4px solid #c2185b; }
 .events-table td:nth-child(6) { min-width: 20em; }
 .events-table td:nth-child(9) { min-width: 12em; }
 .methods { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 8px 20px; }
+.every-side { grid-column: 1 / -1; border-top: 1px solid #dde1e6; padding-top: 6px; }
+.every-side h3 { font-size: 1rem; margin: 4px 0; }
+.every-side h3 .badge { font-size: 0.75rem; margin: 0 0 0 8px; }
+.side-table { min-width: 0; overflow-x: auto; }
+.side-table caption { text-align: left; font-weight: 600; padding: 4px 0; }
+.table-note { font-size: 0.85rem; color: #4a5560; margin: 4px 0 0; }
 footer { color: #6b7580; font-size: 0.85rem; padding: 0 32px 24px; }
 """
 
@@ -179,7 +216,9 @@ def _summary_table(minerals: list[Mineral], events_by_mineral: dict[str, list[Ev
     )
 
 
-def _mineral_section(m: Mineral, events: list[Event]) -> tuple[str, list[str]]:
+def _mineral_section(
+    m: Mineral, events: list[Event], every_side: tuple[str, list[str]] = ("", [])
+) -> tuple[str, list[str]]:
     latest = m.concentration[-1] if m.concentration else None
     stats = []
     if latest:
@@ -251,13 +290,171 @@ def _mineral_section(m: Mineral, events: list[Event]) -> tuple[str, list[str]]:
         figures.append(fig)
         if script:
             scripts.append(script)
+    side_html, side_scripts = every_side
     html = (
         f'<section class="mineral" id="{esc(m.slug)}" data-mineral="{esc(m.mineral_id)}">'
         f"<h2>{esc(m.name)}</h2>"
         f'<p class="stats">{esc("; ".join(stats)) if stats else "No annual data."}</p>'
-        f'<div class="charts">{"".join(figures)}{ev_html}</div></section>'
+        f'<div class="charts">{"".join(figures)}{ev_html}{side_html}</div></section>'
     )
-    return html, scripts
+    return html, scripts + side_scripts
+
+
+# ----------------------------------------------------------------------------- every side
+
+GAP_ROWS = 8  # rows of the largest-gaps table per mineral
+
+
+def _usd_cell(v: float | None, signed: bool = False) -> str:
+    """A right-aligned money cell: short figure, the exact dollars in its title."""
+    if v is None:
+        return '<td class="num">–</td>'
+    text = fmt_usd_signed(v) if signed else fmt_usd(v)
+    return f'<td class="num" title="US$ {v:,.0f}">{esc(text)}</td>'
+
+
+def _mirror_summary(name: str, rows: list[MirrorRow]) -> str:
+    """The latest year in one sentence: partners inside and outside the band, the totals."""
+    year = max(r.year for r in rows)
+    latest = [r for r in rows if r.year == year]
+    both = [r for r in latest if r.ratio is not None]
+    lo, hi = latest[0].band
+    counts = {s: sum(r.status == s for r in latest) for s in ("within_band", "cif_above_band")}
+    below = sum(r.status == "cif_below_fob" for r in latest)
+    one_side = len(latest) - len(both)
+    parts = [
+        f"{year}: {counts['within_band']} of {len(latest)} partner(s) within the CIF/FOB band "
+        f"{lo:.2f}–{hi:.2f}, {counts['cif_above_band']} above it, {below} below it"
+    ]
+    if one_side:
+        parts.append(f"{one_side} reported by one side only")
+    if both:
+        cif = sum(r.india_usd or 0.0 for r in both)
+        fob = sum(r.partner_usd or 0.0 for r in both)
+        parts.append(
+            f"where both report, India's imports of {name} total {fmt_usd(cif)} (CIF) and the "
+            f"partners' exports to India {fmt_usd(fob)} (FOB), ratio "
+            f"{ratio_text(cif / fob if fob else None)}"
+        )
+    return "; ".join(parts) + "."
+
+
+def _gap_table(name: str, rows: list[MirrorRow]) -> str:
+    top = sorted(rows, key=lambda r: (-abs(r.gap_usd), -r.year, r.partner))[:GAP_ROWS]
+    body = "".join(
+        f'<tr data-partner-code="{r.partner_code}" data-year="{r.year}" '
+        f'data-status="{esc(r.status)}">'
+        f'<td>{esc(r.partner)}</td><td class="num">{r.year}</td>'
+        f"{_usd_cell(r.india_usd)}{_usd_cell(r.partner_usd)}{_usd_cell(r.gap_usd, True)}"
+        f'<td class="num">{esc(ratio_text(r.ratio))}</td><td>{esc(r.status_text)}</td></tr>'
+        for r in top
+    )
+    return (
+        '<table class="mirror-gaps"><caption>Largest gaps between India&#x27;s and its '
+        f"partners' reports of India's imports of {esc(name)}</caption><thead><tr>"
+        "<th>Partner</th><th>Year</th><th>India-reported imports (CIF)</th>"
+        "<th>Partner-reported exports to India (FOB)</th><th>Gap (India − partner)</th>"
+        "<th>CIF/FOB ratio</th><th>Status</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _tradestat_table(name: str, months: list[TradeStatMonth]) -> str:
+    rows = []
+    for t in months:
+        share = "–" if t.gap_share is None else f"{t.gap_share * 100:+.1f}%".replace("-", "−")
+        top = (
+            f"{esc(t.top_partner)}: {esc(fmt_usd_signed(t.top_gap_usd))}"
+            if t.top_partner is not None and t.top_gap_usd
+            else "–"
+        )
+        month = month_label(t.year * 12 + t.month - 1) + ("†" if t.rounded_to_zero else "")
+        rows.append(
+            f'<tr data-period="{t.year}{t.month:02d}"><td>{esc(month)}</td>'
+            f"{_usd_cell(t.tradestat_usd)}{_usd_cell(t.comtrade_usd)}{_usd_cell(t.gap_usd, True)}"
+            f'<td class="num">{esc(share)}</td>'
+            f'<td class="num">{t.partners_both} / {t.partners_tradestat_only} / '
+            f"{t.partners_comtrade_only}</td><td>{top}</td></tr>"
+        )
+    note = (
+        '<p class="table-note">† a TradeStat line printed US$ 0.00 (under about US$ 5,000) '
+        "for a partner with trade in rupees or quantity.</p>"
+        if any(t.rounded_to_zero for t in months)
+        else ""
+    )
+    return (
+        '<table class="tradestat-vs-comtrade"><caption>India&#x27;s imports of '
+        f"{esc(name)} in its own statistics (TradeStat, HS8 lines summed) and as India reports "
+        "them to UN Comtrade (same HS6 codes), per month</caption><thead><tr><th>Month</th>"
+        "<th>TradeStat</th><th>Comtrade</th><th>Gap (TradeStat − Comtrade)</th>"
+        "<th>Gap, % of the larger</th><th>Partners: both / TradeStat only / Comtrade only</th>"
+        "<th>Largest partner gap</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>{note}"
+    )
+
+
+def _every_side_block(
+    m: Mineral,
+    mirror: list[MirrorRow],
+    mirror_problem: str | None,
+    tradestat: list[TradeStatMonth],
+    tradestat_problem: str | None,
+) -> tuple[str, list[str]]:
+    """(d) the mirror check chart and its largest gaps, (e) TradeStat vs Comtrade, or messages."""
+    scripts: list[str] = []
+    sample = any(r.is_sample for r in mirror) or any(t.is_sample for t in tradestat)
+    badge = ' <span class="badge">SAMPLE DATA</span>' if sample else ""
+    parts = [
+        f'<div class="every-side" id="{esc(m.slug)}-every-side">'
+        f"<h3>Trade from every side: what India&#x27;s partners and India&#x27;s own "
+        f"statistics report{badge}</h3>"
+    ]
+    if mirror:
+        parts.append(f'<p class="stats">{esc(_mirror_summary(m.name, mirror))}</p>')
+    parts.append('<div class="charts">')
+    if mirror_problem:
+        parts.append(_message_box(f"Mirror flows: {mirror_problem}"))
+    elif not mirror:
+        parts.append(
+            _message_box(
+                f"No partner reports its exports of {m.name} to India in this warehouse "
+                "(mirror flows cover the partners of the mirror list): no mirror check."
+            )
+        )
+    else:
+        lo, hi = mirror[0].band
+        fig, script = _chart(
+            mirror_spec(m.mineral_id, m.name, mirror),
+            f"{m.slug}-mirror",
+            f"No partner-year of {m.name} has both sides reported: nothing to draw; the "
+            "table lists the one-sided years.",
+            "(d) Mirror check: India's imports as India reports them (CIF) divided by the "
+            "partner's exports to India as the partner reports them (FOB), per partner and "
+            f"year (the latest {MIRROR_YEARS} years, the {MIRROR_PARTNERS} largest partners). "
+            f"The shaded band, {lo:.2f} to {hi:.2f}, is the freight and insurance margin; "
+            "outside it the gap comes from timing, goods routed through a third country, "
+            "unreported lines or mis-invoicing. Ratios beyond "
+            f"{RATIO_AXIS[0]:g}–{RATIO_AXIS[1]:g} sit at the edge; years with one side missing "
+            "are in the table only.",
+            wide=True,
+        )
+        parts.append(fig)
+        if script:
+            scripts.append(script)
+        parts.append(f'<div class="side-table">{_gap_table(m.name, mirror)}</div>')
+    if tradestat_problem:
+        parts.append(_message_box(f"TradeStat: {tradestat_problem}"))
+    elif not tradestat:
+        parts.append(
+            _message_box(
+                f"No TradeStat months for {m.name}: India's own statistics are loaded for a "
+                "few months and the mapped HS8 lines only."
+            )
+        )
+    else:
+        parts.append(f'<div class="side-table">{_tradestat_table(m.name, tradestat)}</div>')
+    parts.append("</div></div>")
+    return "".join(parts), scripts
 
 
 def _event_table(events: list[Event], linked_minerals: set[str]) -> str:
@@ -323,6 +520,17 @@ over-assign; dates are IST days of the primary release), and entries of the revi
 catalogue, with their cited sources and date precision. Each event is on one side: India's own
 measures; the other side's shocks, China's export controls (jurisdiction CN, or an export control
 naming China) and their suspension or easing; or another country or multilateral body.</li>
+<li><strong>Trade from every side.</strong> India's partners report their own trade with
+India to UN Comtrade (mirror flows, annual, the partners of the mirror list). India values its
+imports <strong>CIF</strong>, the partner its exports <strong>FOB</strong> (free on board), so
+for the same shipments India's figure should exceed the partner's by freight and insurance: the
+ratio CIF/FOB is expected between 1.00 and 1.10 (the IMF uses a flat 1.06). Outside that band
+the gap is not valuation: timing (shipments across the year end), goods routed through a third
+country, confidential or unreported lines, or mis-invoicing. The same HS codes count on both
+sides. India's own statistics (DGCI&amp;S TradeStat, HS8 lines summed to the mineral's HS6
+codes) are set against what India reports to Comtrade for the same months: both are India's
+figures, so a gap there comes from revisions, HS8 lines the map leaves out, the partner
+attribution, rounding and the dollar conversion.</li>
 <li><strong>Sample data.</strong> When the dataset label says SAMPLE DATA, the trade values come
 from the bundled offline snapshot and are illustrative only, not official statistics.</li>
 <li><strong>Charts.</strong> Drawn by Vega-Lite, whose JavaScript is inside this file: the page
@@ -343,12 +551,13 @@ def render_report(
 
     ``dataset_label`` defaults to ``dataset_info.dataset_label``; a label mentioning sample data
     (or sample rows in the marts) shows a SAMPLE DATA badge and banner. ``top_n`` minerals with
-    the largest imports are shown, plus lithium, REE, cobalt and graphite when present.
-    Missing views or empty tables give messages in the page, never an exception.
+    the largest imports are shown, plus lithium, REE, cobalt and graphite when present, each
+    with its mirror check and TradeStat comparison when the marts have rows for it.
+    Missing marts or empty tables give messages in the page, never an exception.
     """
     generated_at = generated_at or datetime.now(UTC)
     label = dataset_label if dataset_label is not None else read_dataset_label(con)
-    is_sample = "sample" in (label or "").lower() or any_sample_flag(con)
+    is_sample = "sample" in (label or "").lower() or any_sample_flag(con) or sample_flag(con)
 
     notices: list[str] = []
     minerals: list[Mineral] = []
@@ -364,6 +573,9 @@ def render_report(
         notices.append(
             "The trade mart views are missing from this warehouse (run the marts job first)."
         )
+    ids = [m.mineral_id for m in minerals]
+    mirror, mirror_problem = load_mirror(con, ids)
+    tradestat, tradestat_problem = load_tradestat(con, ids)
     events: list[Event] = []
     if relation_exists(con, "mart_policy_timeline"):
         try:
@@ -395,7 +607,14 @@ def render_report(
         )
         body.append(_summary_table(minerals, by_mineral))
         for m in minerals:
-            section, scripts = _mineral_section(m, by_mineral.get(m.mineral_id, []))
+            every_side = _every_side_block(
+                m,
+                mirror.get(m.mineral_id, []),
+                mirror_problem,
+                tradestat.get(m.mineral_id, []),
+                tradestat_problem,
+            )
+            section, scripts = _mineral_section(m, by_mineral.get(m.mineral_id, []), every_side)
             body.append(section)
             specs.extend(scripts)
     else:
@@ -418,9 +637,11 @@ def render_report(
     body.append("</main>")
     body.append(
         "<footer>Sources: UN Comtrade (trade), Press Information Bureau, Government of India "
-        "(policy events), and the public sources cited by the event catalogue. Built from the "
-        "warehouse marts mart_import_dependence, mart_supplier_concentration and "
-        "mart_policy_timeline.</footer>"
+        "(policy events), India's partners' reports to UN Comtrade (mirror flows), DGCI&amp;S "
+        "TradeStat (India's own statistics), and the public sources cited by the event "
+        "catalogue. Built from the warehouse marts mart_import_dependence, "
+        f"mart_supplier_concentration, mart_policy_timeline, {MIRROR_MART} and "
+        f"{TRADESTAT_MART}.</footer>"
     )
     scripts = [javascript_bundle(), BOOTSTRAP] if specs else []
     body.extend(specs)

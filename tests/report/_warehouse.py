@@ -43,6 +43,25 @@ ANNUAL = {
 # monthly lithium imports, Jan-Jun 2023
 MONTHLY = {"lithium": {(2023, m): {156: 40.0 + m, 36: 20.0 + 2 * m} for m in range(1, 7)}}
 
+# mirror flows: what the partner reports as its exports of lithium to India (FOB), year -> USD.
+# India's own figures are ANNUAL above: 2021 all within the band, 2022 China within, Australia
+# above (300 / 200), Chile below (150 / 160), Argentina India-only, the USA partner-only (India
+# reports nothing); 2023 Côte d'Ivoire's 20 / 5 = 4.0 lies beyond the chart's axis.
+MIRROR = {
+    "lithium": {
+        2021: {156: 570.0, 36: 290.0, 152: 100.0},
+        2022: {156: 470.0, 36: 200.0, 152: 160.0, 842: 40.0},
+        2023: {156: 420.0, 36: 330.0, 152: 115.0, 384: 5.0, 842: 5.0},
+    }
+}
+# a partner's IMPORTS from India (India's exports side): never in the report's main view
+MIRROR_IMPORTS = {"lithium": {2023: {156: 999.0}}}
+# TradeStat (India's own statistics), lithium imports by month and partner, US dollars; the
+# monthly Comtrade rows are MONTHLY above (March: China 43, Australia 26; April: 44 and 28)
+TRADESTAT = {
+    "lithium": {(2023, 3): {156: 45.0, 36: 26.0, 384: 7.0}, (2023, 4): {156: 44.0, 36: 28.0}}
+}
+
 EVIL_TITLE = '<script>alert("x")</script> Lithium & "cobalt" deal'
 EVENTS = [
     # event_id, day, type, status, title, minerals, (area, actor, role), amounts, urls
@@ -173,15 +192,25 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:
 
 
 def _flow(
-    freq: str, year: int, month: int | None, partner: int, hs6: str, value: float, sample: bool
+    freq: str,
+    year: int,
+    month: int | None,
+    partner: int,
+    hs6: str,
+    value: float,
+    sample: bool,
+    *,
+    reporter: int = 699,
+    flow: str = "M",
 ):
+    """A fact_trade_flow row: India's report, or with ``reporter`` a partner's mirror row."""
     period = str(year) if freq == "A" else f"{year}{month:02d}"
     return {
         "source": "comtrade",
-        "period_key": f"{freq}:{period}",
-        "reporter_code": 699,
+        "period_key": f"{freq}:{period}" + (":mirror" if reporter != 699 else ""),
+        "reporter_code": reporter,
         "partner_code": partner,
-        "flow_code": "M",
+        "flow_code": flow,
         "freq": freq,
         "period": period,
         "ref_year": year,
@@ -208,8 +237,15 @@ def build_warehouse(
     label: str | None = None,
     catalogue: bool = False,
     china_pib_event: bool = False,
+    mirror: bool = False,
+    tradestat: bool = False,
+    side_sample: bool | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Migrated in-memory DuckDB with the marts applied; rows only where asked.
+
+    ``mirror`` adds the partners' reports of ``MIRROR`` (and ``MIRROR_IMPORTS``), ``tradestat``
+    the TradeStat rows of ``TRADESTAT`` with their HS8 map; their sample flag is
+    ``side_sample`` (default: ``sample``).
 
     ``catalogue`` adds ``CATALOGUE_EVENTS`` with ``origin`` and ``jurisdiction`` (adding those
     columns to ``policy_event`` when the migrations do not have them yet, as migration 0006
@@ -281,6 +317,29 @@ def build_warehouse(
                         "fact_trade_flow",
                         _flow("M", year, month, partner, f"hs{mid}"[:6], value, sample),
                     )
+    side_sample = sample if side_sample is None else side_sample
+    if mirror:
+        for flows, flow in ((MIRROR, "X"), (MIRROR_IMPORTS, "M")):
+            for mid, years in flows.items():
+                for year, partners in years.items():
+                    for reporter, value in partners.items():
+                        _insert(
+                            con,
+                            "fact_trade_flow",
+                            _flow(
+                                "A",
+                                year,
+                                None,
+                                699,
+                                f"hs{mid}"[:6],
+                                value,
+                                side_sample,
+                                reporter=reporter,
+                                flow=flow,
+                            ),
+                        )
+    if tradestat:
+        _add_tradestat(con, side_sample)
     if catalogue:
         con.execute("ALTER TABLE policy_event ADD COLUMN IF NOT EXISTS origin VARCHAR")
         con.execute("ALTER TABLE policy_event ADD COLUMN IF NOT EXISTS jurisdiction VARCHAR")
@@ -363,6 +422,63 @@ def build_warehouse(
                 )
     apply_marts(con)
     return con
+
+
+def _add_tradestat(con: duckdb.DuckDBPyConnection, sample: bool) -> None:
+    names = {code: name for code, _, name in COUNTRIES}
+    for mid in TRADESTAT:
+        hs6 = f"hs{mid}"[:6]
+        _insert(
+            con,
+            "dim_hs8_code",
+            {
+                "hs8": f"{hs6}01",
+                "hs_edition": "H6",
+                "hs6": hs6,
+                "mineral_id": mid,
+                "description": f"{mid} (test line)",
+                "unit": "KGS",
+                "evidence": "test",
+                "validated": True,
+                "_source": "test",
+                "_raw_sha256": "0" * 64,
+                "_loaded_at": NOW,
+            },
+        )
+    for mid, months in TRADESTAT.items():
+        hs6 = f"hs{mid}"[:6]
+        for (year, month), partners in months.items():
+            for partner, value in partners.items():
+                _insert(
+                    con,
+                    "fact_trade_flow_hs8",
+                    {
+                        "period_key": f"M:{year}{month:02d}",
+                        "freq": "M",
+                        "period": f"{year}{month:02d}",
+                        "ref_year": year,
+                        "ref_month": month,
+                        "fiscal_year": "2022-23" if month < 4 else "2023-24",
+                        "fiscal_month": (month - 4) % 12 + 1,
+                        "flow_code": "M",
+                        "hs8": f"{hs6}01",
+                        "hs6": hs6,
+                        "hs_edition": "H6",
+                        "mineral_id": mid,
+                        "partner_dgcis_code": partner,
+                        "partner_name": names[partner].upper(),
+                        "partner_code": partner,
+                        "value_usd": value,
+                        "usd_rounded_to_zero": False,
+                        "year_basis": "calendar",
+                        "report": "test",
+                        "is_sample_data": sample,
+                        "_source": "test",
+                        "_source_url": "test",
+                        "_raw_sha256": "0" * 64,
+                        "_loaded_at": NOW,
+                    },
+                )
 
 
 def apply_marts(con: duckdb.DuckDBPyConnection) -> None:

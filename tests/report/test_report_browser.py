@@ -5,7 +5,8 @@ Two pages, opened via file://:
 * the report of the bundled snapshot (the demo's warehouse, marts applied): no console
   messages or page errors, no request other than the file itself, every Vega-Lite chart drawn
   as SVG with marks, a legend and axis titles, event markers that show a tooltip and link to
-  the event table, and a full-page screenshot that is not blank;
+  the event table, the mirror check's dots and band with their tooltips, and a full-page
+  screenshot that is not blank;
 * the report of the hand-made warehouse with catalogue events: India's own measures and
   China's export controls (and their suspension) drawn with different colours and shapes, a
   legend naming the sides, and a tooltip giving date, measure and source.
@@ -200,6 +201,22 @@ def test_report_renders_in_chromium(request):
         click_mark(page, markers.first)
         page.wait_for_function(f"location.hash === '{target}'", timeout=5_000)
         assert page.locator(f"tr{target}").count() == 1
+
+        # the mirror check (issue 12): a dot per partner x year, the band, a tooltip with both
+        # sides' figures; the largest-gaps and TradeStat tables next to it
+        for mid in ("lithium", "ree", "cobalt", "graphite"):
+            assert page.locator(f"#mineral-{mid}-every-side").count() == 1, mid
+        assert page.locator(".vl-chart[id$='-mirror']").count() >= 4
+        assert page.locator("table.mirror-gaps").count() >= 4
+        assert page.locator("table.tradestat-vs-comtrade").count() >= 1
+        dots = page.locator("#mineral-lithium-mirror g.mirror_points_marks path")
+        assert dots.count() > 5
+        tip = hover_tooltip(page, dots.first)
+        for key in ("Partner", "Year", "India-reported imports (CIF)", "(FOB)", "CIF/FOB ratio"):
+            assert key in tip, tip
+        band = page.locator("#mineral-lithium-mirror g.band_marks path")
+        assert band.count() == 1  # dots sit on it, so its text is read, not hovered
+        assert "1.00 to 1.10" in (band.first.get_attribute("aria-label") or "")
 
         rows = page.locator("table.events-table tbody tr")
         assert rows.count() > 0
