@@ -120,11 +120,25 @@ def codes_by_edition(warehouse: Warehouse) -> dict[str, list[str]]:
     return dict(out)
 
 
-def _state_path(http: HttpSources, freq: str, periods: list[str], edition: str) -> Path | None:
+def headings_by_edition(warehouse: Warehouse) -> dict[str, list[str]]:
+    """Validated 4-digit headings per edition, from dim_hs_heading (empty before it is loaded)."""
+    with warehouse.store().read() as con:
+        rows = con.execute(
+            "SELECT DISTINCT hs_edition, heading FROM dim_hs_heading WHERE validated ORDER BY 1, 2"
+        ).fetchall()
+    out: dict[str, list[str]] = defaultdict(list)
+    for edition, heading in rows:
+        out[edition].append(heading)
+    return dict(out)
+
+
+def _state_path(
+    http: HttpSources, freq: str, periods: list[str], edition: str, what: str = ""
+) -> Path | None:
     if not http.raw_dir:
         return None
     root = Path(http.raw_dir).parent / "comtrade_state"
-    return root / f"{freq}-{periods[0]}-{periods[-1]}-{edition}.json"
+    return root / f"{freq}-{periods[0]}-{periods[-1]}-{edition}{what}.json"
 
 
 def _body_loader(http: HttpSources):
@@ -209,32 +223,45 @@ def load_trade(
 
     calls, splits = [], []
     meta_totals: dict[str, int] = defaultdict(int)
+    headings = headings_by_edition(warehouse)
     # Answers stream from the client into the normaliser as they are fetched (resumed ones
-    # first, then in fetch order): only the normalised rows are kept, never the answers.
-    normaliser = TradeNormaliser()
+    # first, then in fetch order): only the normalised rows are kept, never the answers. The
+    # heading totals (dim_hs_heading, aggrLevel 4) are asked for in their own calls and
+    # normalised apart: a heading row is never one grain with the HS6 rows under it.
+    normalisers = {6: TradeNormaliser(), 4: TradeNormaliser(level=4)}
     fetched_at: dict[str, datetime] = {}
     shas: set[str] = set()
 
-    def take(response: ComtradeResponse) -> None:
-        shas.add(response.raw_sha256)
-        if response.fetched.fetched_at:
-            fetched_at[response.raw_sha256] = datetime.fromisoformat(response.fetched.fetched_at)
-        normaliser.add(response)
+    def taker(level: int):
+        def take(response: ComtradeResponse) -> None:
+            shas.add(response.raw_sha256)
+            if response.fetched.fetched_at:
+                fetched_at[response.raw_sha256] = datetime.fromisoformat(
+                    response.fetched.fetched_at
+                )
+            normalisers[level].add(response)
+
+        return take
+
+    fetches = []
+    for edition, eperiods in sorted(groups.items()):
+        if not codes.get(edition):
+            raise dg.Failure(f"dim_hs_code has no validated {edition} codes; load it first")
+        fetches.append((6, edition, eperiods, codes[edition], ""))
+        if headings.get(edition):
+            fetches.append((4, edition, eperiods, headings[edition], "-headings"))
 
     with http.client(COMTRADE_POLICY) as source:
         client = ComtradeClient.from_env(source)
-        for edition, eperiods in sorted(groups.items()):
-            hs = codes.get(edition)
-            if not hs:
-                raise dg.Failure(f"dim_hs_code has no validated {edition} codes; load it first")
+        for level, edition, eperiods, hs, what in fetches:
             try:
                 result = client.fetch(
                     freq,
                     eperiods,
                     hs,
-                    state_path=_state_path(http, freq, eperiods, edition),
+                    state_path=_state_path(http, freq, eperiods, edition, what),
                     body_loader=_body_loader(http),
-                    on_answer=take,
+                    on_answer=taker(level),
                 )
             except QuotaExhaustedError as exc:
                 raise dg.Failure(
@@ -252,7 +279,8 @@ def load_trade(
 
     if len(fetched_at) < len(shas):
         fetched_at = {**_raw_fetched_at(http), **fetched_at}  # answers read back on resume
-    trade = normaliser.finish(keep_order=True)  # a table has no row order: no sorted copy
+    trade = normalisers[6].finish(keep_order=True)  # a table has no row order: no sorted copy
+    heading_trade = normalisers[4].finish(keep_order=True)
     if trade.unknown_fields:
         context.log.warning(
             f"[comtrade] records carry fields Comtrade's schema does not know (ignored): "
@@ -281,7 +309,12 @@ def load_trade(
             .rename({"raw_sha256": "_raw_sha256", "source_url": "_source_url"})
         )
 
-    partners, world = to_table(trade.partners), to_table(trade.world)
+    def levelled(df: pl.DataFrame, level: int) -> pl.DataFrame:
+        return to_table(df).with_columns(pl.lit(level, pl.Int8).alias("hs_level"))
+
+    partners = pl.concat([levelled(trade.partners, 6), levelled(heading_trade.partners, 4)])
+    world = pl.concat([levelled(trade.world, 6), levelled(heading_trade.world, 4)])
+    hs6_rows = pl.col("hs_level") == 6
     now = datetime.now(UTC)
     call_rows = [
         {
@@ -342,9 +375,12 @@ def load_trade(
             allow_retries=False,
         ) from exc
     imports_usd, exports_usd = partners.select(
-        pl.col("primary_value_usd").filter(pl.col("flow_code") == flow).sum().alias(flow)
+        pl.col("primary_value_usd")
+        .filter((pl.col("flow_code") == flow) & hs6_rows)
+        .sum()
+        .alias(flow)
         for flow in "MX"
-    ).row(0)  # sums over the frame, no filtered copy of it
+    ).row(0)  # sums over the HS6 rows of the frame, no filtered copy of it
     return dg.MaterializeResult(
         metadata={
             "periods": dg.MetadataValue.json(periods),
@@ -355,11 +391,14 @@ def load_trade(
             "splits": len(splits),
             "rows": partners.height,
             "world_rows": world.height,
+            "heading_rows": heading_trade.partners.height + heading_trade.world.height,
+            "headings": dg.MetadataValue.json(sorted({h for hs in headings.values() for h in hs})),
             "partners": partners["partner_code"].n_unique(),
-            "hs_codes": partners["hs6"].n_unique(),
+            "hs_codes": partners.filter(hs6_rows)["hs6"].n_unique(),
             "imports_usd": float(imports_usd or 0.0),
             "exports_usd": float(exports_usd or 0.0),
-            "duplicates_dropped": trade.stats.get("duplicates_dropped", 0),
+            "duplicates_dropped": trade.stats.get("duplicates_dropped", 0)
+            + heading_trade.stats.get("duplicates_dropped", 0),
             "aggregate_rows_dropped": trade.stats.get("aggregate_rows_dropped", 0),
             "unknown_fields": dg.MetadataValue.json(trade.unknown_fields),
             "allow_shrink": config.allow_shrink,
@@ -446,14 +485,17 @@ def _trade_checks(asset: dg.AssetsDefinition, freq: str) -> list[dg.AssetChecksD
     @dg.asset_check(
         asset=asset,
         name=f"{name}_hs_codes_mapped",
-        description="Every (hs6, edition) in the facts is in dim_hs_code.",
+        description="Every (hs6, edition) in the facts is in dim_hs_code (heading rows, "
+        "hs_level 4: in dim_hs_heading).",
     )
     def hs_mapped(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.store().read() as con:
             bad = con.execute(
                 f"SELECT DISTINCT f.hs6, f.hs_edition FROM fact_trade_flow f WHERE {where} "
-                "AND NOT EXISTS (SELECT 1 FROM dim_hs_code d WHERE d.hs6 = f.hs6 "
-                "AND d.hs_edition = f.hs_edition) ORDER BY ALL"
+                "AND NOT EXISTS (SELECT 1 FROM dim_hs_code d WHERE f.hs_level = 6 "
+                "AND d.hs6 = f.hs6 AND d.hs_edition = f.hs_edition) "
+                "AND NOT EXISTS (SELECT 1 FROM dim_hs_heading h WHERE f.hs_level = 4 "
+                "AND h.heading = f.hs6 AND h.hs_edition = f.hs_edition) ORDER BY ALL"
             ).fetchall()
         return dg.AssetCheckResult(passed=not bad, metadata={"unmapped": str(bad[:20])})
 

@@ -28,6 +28,11 @@ EXPECTED = json.loads((ROOT / "tools" / "snapshots" / "comtrade_expected.json").
 HS_MAP = ROOT / "warehouse" / "reference" / "hs_mineral_map.csv"
 CODES = EXPECTED["plan"]["hs_codes_by_edition"]
 FETCHES = EXPECTED["plan"]["fetches"]
+#: The 4-digit headings the trade assets also ask for (dim_hs_heading), per edition.
+HEADINGS: dict[str, set[str]] = {}
+for _line in (ROOT / "warehouse/reference/hs_heading_map.csv").read_text().splitlines()[1:]:
+    _heading, _edition = _line.split(",")[:2]
+    HEADINGS.setdefault(_edition, set()).add(_heading)
 
 
 def _builder() -> ModuleType:
@@ -90,10 +95,16 @@ def test_fetches_are_grouped_by_edition():
 def test_every_period_was_requested_with_exactly_its_editions_codes():
     asked: dict[tuple[str, str], set[str]] = {}
     for freq, period, cmds in _recorded_requests():
-        # no request mixes editions: every code asked exists in the period's edition
-        assert cmds <= set(CODES[edition_for_period(period)]), (freq, period)
+        # no request mixes editions: every code asked exists in the period's edition, and a
+        # request asks HS6 codes or headings, never both
+        edition = edition_for_period(period)
+        assert cmds <= set(CODES[edition]) or cmds <= HEADINGS[edition], (freq, period)
         asked.setdefault((freq, period), set()).update(cmds)
-    want = {(f["freq"], p): set(CODES[f["edition"]]) for f in FETCHES for p in f["periods"]}
+    want = {
+        (f["freq"], p): set(CODES[f["edition"]]) | HEADINGS[f["edition"]]
+        for f in FETCHES
+        for p in f["periods"]
+    }
     assert asked == want
 
 
@@ -147,6 +158,10 @@ def test_snapshot_exercises_every_quirk(replayed):
         "A-H5": {"calls": 24, "ok": 24, "no_data": 0, "split": 0},
         "A-H6": {"calls": 26, "ok": 25, "no_data": 0, "split": 1},
         "M-H6": {"calls": 176, "ok": 168, "no_data": 8, "split": 0},
+        # the headings (2504, 2822): one call per period, 202510 unpublished here too
+        "headings-A-H5": {"calls": 3, "ok": 3, "no_data": 0, "split": 0},
+        "headings-A-H6": {"calls": 3, "ok": 3, "no_data": 0, "split": 0},
+        "headings-M-H6": {"calls": 22, "ok": 21, "no_data": 1, "split": 0},
     }
     # one 429 with Retry-After, replayed and retried
     assert client.source.stats.retries == 1

@@ -187,8 +187,10 @@ def test_real_records_mixed_into_a_sample_answer_keep_their_values():
 
 
 def test_snapshot_answers_hold_exactly_the_real_records_for_their_keys():
-    """Every recorded answer that carries a real key carries the real record, as served."""
-    real = {REAL.grain(r): r for r in HS6}
+    """Every recorded answer that carries a real key carries the real record, as served: the
+    36 of them (the HS6 calls hold the 282520 records, the heading calls the 2504 and 2822
+    ones)."""
+    real = {REAL.grain(r): r for r in RECORDS}
     seen: dict[tuple, int] = {}
     for line in (SNAPSHOT / "exchanges.jsonl").read_text().splitlines():
         ex = json.loads(line)
@@ -202,7 +204,7 @@ def test_snapshot_answers_hold_exactly_the_real_records_for_their_keys():
                 assert rec == real[key]
                 assert list(rec) == list(real[key])
                 seen[key] = seen.get(key, 0) + 1
-    assert seen == dict.fromkeys(real, 1)
+    assert seen == dict.fromkeys(real, 1) and len(seen) == 36
 
 
 def test_snapshot_replays_the_real_rows_through_the_planner():
@@ -227,6 +229,31 @@ def test_snapshot_replays_the_real_rows_through_the_planner():
         assert total == pytest.approx(world[(period, 0)]["primary_value_usd"], abs=1e-3)
 
 
+def test_snapshot_replays_the_real_heading_rows_through_the_planner():
+    """The annual heading calls, normalised at level 4, give the 24 real heading records with
+    their real values; the sample partners of those series add up to the real World total."""
+    client = ComtradeClient(SourceClient(COMTRADE_POLICY, Mode.REPLAY, snapshot_dir=SNAPSHOT))
+    batches = []
+    for year in range(2019, 2025):
+        batches += client.fetch("A", [str(year)], ["2504", "2822"]).batches
+    heads = normalise_batches(batches, level=4)
+    rows = {
+        (r["period"], r["partner_code"], r["hs6"], r["flow_code"]): r
+        for df in (heads.partners, heads.world)
+        for r in df.iter_rows(named=True)
+    }
+    four = [r for r in RECORDS if r["aggrLevel"] == 4]
+    for rec in four:
+        row = rows[(rec["period"], rec["partnerCode"], rec["cmdCode"], "M")]
+        assert row["primary_value_usd"] == rec["primaryValue"]
+        assert row["fob_value_usd"] == rec["fobvalue"] and row["is_aggregate"]
+    imports = heads.partners.filter(pl.col("flow_code") == "M")
+    sums = imports.group_by("period", "hs6").agg(pl.col("primary_value_usd").sum())
+    for period, head, total in sums.rows():
+        world = rows[(period, 0, head, "M")]["primary_value_usd"]
+        assert total == pytest.approx(world, abs=1e-3)
+
+
 def test_registry_and_label_name_the_real_rows():
     registry = real_trade_records(ROOT / "snapshot")
     assert registry is not None
@@ -234,9 +261,14 @@ def test_registry_and_label_name_the_real_rows():
         (r["freq"], r["period"], r["reporter_code"], r["flow_code"], r["partner_code"], r["hs6"])
         for r in registry["records"]
     }
-    assert keys == {REAL.grain(r) for r in HS6}
-    values = {(r["period"], r["partner_code"]): r["primary_value_usd"] for r in registry["records"]}
-    assert values == {(r["period"], r["partnerCode"]): r["primaryValue"] for r in HS6}
+    assert keys == {REAL.grain(r) for r in RECORDS} and len(keys) == 36
+    values = {
+        (r["period"], r["partner_code"], r["hs6"]): r["primary_value_usd"]
+        for r in registry["records"]
+    }
+    assert values == {
+        (r["period"], r["partnerCode"], r["cmdCode"]): r["primaryValue"] for r in RECORDS
+    }
     label = load_settings({"CMW_HTTP_MODE": "replay"}).dataset_label
     assert "SAMPLE DATA" in label and registry["summary"] in label
     assert "is_sample_data = false" in label

@@ -109,6 +109,10 @@ FACTOR_YEARS = [*ANNUAL_PERIODS, "2025"]
 EXPECTED_CODES = ("283691", "284690", "282200", "282520")
 #: Mirror flows (issue 12): the partners that report their trade WITH India (partnerCode 699).
 MIRROR_PARTNERS_CSV = ROOT / "warehouse" / "reference" / "mirror_partners.csv"
+HS_HEADING_CSV = ROOT / "warehouse" / "reference" / "hs_heading_map.csv"
+#: Comtrade's text for the headings (the official H5/H6 lists and the real records agree).
+HEADING_DESC = {"2504": "Graphite; natural",
+                "2822": "Cobalt oxides and hydroxides; commercial cobalt oxides"}  # fmt: skip
 #: Codes per mirror call: the partner is fixed (India), so an answer holds at most 2 rows per code
 #: (X and M), 400 for 200 codes, under the 500-row preview cap (assets.comtrade.mirror).
 MIRROR_CODES_PER_QUERY = 200
@@ -376,6 +380,71 @@ def fetch_groups(codes: Iterable[Code]) -> list[FetchGroup]:
         for edition, eps in periods_by_edition(periods).items():
             groups.append(FetchGroup(freq, edition, tuple(eps), tuple(by_edition[edition])))
     return groups
+
+
+def load_headings() -> dict[str, list[str]]:
+    """``{edition: sorted headings}`` of ``warehouse/reference/hs_heading_map.csv``: what the
+    trade assets read from dim_hs_heading (validated rows)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    with HS_HEADING_CSV.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out[r["edition"]].add(r["heading"])
+    return {ed: sorted(out[ed]) for ed in sorted(out)}
+
+
+def heading_groups(headings: dict[str, list[str]]) -> list[FetchGroup]:
+    """The trade assets' heading fetches: per frequency and edition, after the HS6 group."""
+    groups = []
+    for freq, periods in (("A", ANNUAL_PERIODS), ("M", MONTHLY_PERIODS)):
+        for edition, eps in periods_by_edition(periods).items():
+            if headings.get(edition):
+                groups.append(FetchGroup(freq, edition, tuple(eps), tuple(headings[edition])))
+    return groups
+
+
+def generate_heading_records(
+    db: list[dict[str, Any]], headings: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """SAMPLE heading records (``aggrLevel`` 4): per (freq, period, flow, partner), the sum of
+    India's HS6 records under the heading, shaped like the real heading records (``isLeaf``
+    false, ``isAggregate`` true, World ``isReported`` false). Where real heading records exist
+    (annual 2019-2024 imports of 2504 and 2822 from World and China) they replace these
+    (:func:`apply_real_records`)."""
+    sums: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in db:
+        if r["reporterCode"] != 699 or r["aggrLevel"] != 6:
+            continue
+        head = r["cmdCode"][:4]
+        if head not in headings.get(r["classificationCode"], ()):
+            continue
+        key = (r["freqCode"], r["period"], r["flowCode"], head, r["partnerCode"])
+        kg = r["netWgt"]
+        acc = sums.get(key)
+        if acc is None:
+            rec = {k: v for k, v in r.items() if k.lower() not in ("cifvalue", "fobvalue")}
+            rec.update(cifvalue=None, fobvalue=None, primaryValue=Decimal(0), netWgt=Decimal(0),
+                       _kg_known=True)  # fmt: skip
+            sums[key] = acc = rec
+        acc["primaryValue"] += Decimal(repr(_get(r, "primaryValue")))
+        if kg is None:
+            acc["_kg_known"] = False
+        else:
+            acc["netWgt"] += Decimal(repr(kg))
+    out = []
+    for (_freq, _period, flow, head, partner), rec in sorted(
+        sums.items(), key=lambda kv: (kv[0][:4], kv[0][4])
+    ):
+        value = float(rec.pop("primaryValue"))
+        kg = float(rec.pop("netWgt")) if rec.pop("_kg_known") else None
+        rec.update(
+            cmdCode=head, cmdDesc=HEADING_DESC.get(head, head), aggrLevel=4, isLeaf=False,
+            isAggregate=True, isReported=partner != 0, primaryValue=value,
+            cifvalue=value if flow == "M" else None, fobvalue=value if flow == "X" else None,
+            netWgt=kg, qty=kg, altQty=kg,
+            qtyUnitCode=8 if kg is not None else -1, qtyUnitAbbr="kg" if kg is not None else "N/A",
+        )  # fmt: skip
+        out.append({k: rec[k] if k in rec else _get(rec, k) for k in MIRROR_FIELD_ORDER})
+    return out
 
 
 # --------------------------------------------------------------------------- generation
@@ -767,8 +836,8 @@ def mirror_expected(mirror: list[dict[str, Any]], freq: str = "A") -> dict[str, 
 
 
 def _asked(rec: dict[str, Any], by_edition: dict[str, list[str]]) -> bool:
-    """Whether one of the asset's calls asks for this record's key (annual, India, HS6 code of
-    the period's edition, the classic slice)."""
+    """Whether one of the asset's calls asks for this record's key (annual, India, HS6 code or
+    heading of the period's edition, the classic slice)."""
     return (
         rec["freqCode"] == "A"
         and rec["period"] in ANNUAL_PERIODS
@@ -810,6 +879,8 @@ def apply_real_records(
     to the real World figure. Returns the real records placed, in database order.
     """
     by_edition = codes_by_edition(codes)
+    for edition, heads in load_headings().items():
+        by_edition[edition] = [*by_edition.get(edition, []), *heads]
     placed = [r for r in real if _asked(r, by_edition)]
     series: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = defaultdict(dict)
     for r in placed:
@@ -937,7 +1008,7 @@ def expected_totals(db: list[dict[str, Any]]) -> dict[str, Any]:
         }  # fmt: skip
     counts: dict[str, dict[str, int]] = {}
     for freq in ("A", "M"):
-        rows = [r for r in db if r["freqCode"] == freq]
+        rows = [r for r in db if r["freqCode"] == freq and r["aggrLevel"] == 6]
         counts[freq] = {
             "partner_rows": sum(1 for r in rows if r["partnerCode"] != 0),
             "world_rows": sum(1 for r in rows if r["partnerCode"] == 0),
@@ -962,6 +1033,7 @@ def record(
     db: list[dict[str, Any]],
     reporters: list[int] | None = None,
     monthly_reporters: list[int] | None = None,
+    headings: dict[str, list[str]] | None = None,
 ) -> dict[str, FetchResult]:
     """Run the real client in RECORD mode against the fake API.
 
@@ -970,7 +1042,8 @@ def record(
     (``mirror<reporter>-A-<edition>`` labels) of each reporter in ``reporters``, then the monthly
     mirror fetches (``mirror<reporter>-M-<edition>``) of each reporter in ``monthly_reporters``,
     as the mirror assets make them (so the annual mirror exchanges do not depend on the monthly
-    ones either)."""
+    ones either), then India's heading fetches (``headings-<freq>-<edition>``: the 4-digit
+    headings of ``hs_heading_map.csv``, as the trade assets ask them after their HS6 codes)."""
     if snapshot_dir.exists():
         shutil.rmtree(snapshot_dir)
     snapshot_dir.mkdir(parents=True)
@@ -996,6 +1069,8 @@ def record(
                         g.freq, list(g.periods), list(g.hs_codes),
                         reporter_code=reporter, partner_code=INDIA_AREA[0],
                     )  # fmt: skip
+        for g in heading_groups(headings or {}):
+            results[f"headings-{g.label}"] = client.fetch(g.freq, list(g.periods), list(g.hs_codes))
     _pin_fetched_at(snapshot_dir / "exchanges.jsonl")
     return results
 
@@ -1027,6 +1102,13 @@ def replay_check(snapshot_dir: Path, codes: list[Code], expected: dict[str, Any]
                         g.freq, list(g.periods), list(g.hs_codes),
                         reporter_code=reporter, partner_code=INDIA_AREA[0],
                     ).batches  # fmt: skip
+        heading_batches = []
+        for g in heading_groups(load_headings()):
+            heading_batches += client.fetch(g.freq, list(g.periods), list(g.hs_codes)).batches
+    if "headings" in expected:
+        h = normalise_batches(heading_batches, level=4)
+        if heading_totals(h.partners, h.world) != expected["headings"]:
+            raise SystemExit("replayed heading rows do not reproduce comtrade_expected.json")
     trade = normalise_batches(batches)
     for key, freq in (("mirror", "A"), ("mirror_monthly", "M")):
         if key not in expected:
@@ -1051,6 +1133,32 @@ def replay_check(snapshot_dir: Path, codes: list[Code], expected: dict[str, Any]
         n_w = trade.world.filter(trade.world["freq"] == freq).height
         if (n_p, n_w) != (c["partner_rows"], c["world_rows"]):
             raise SystemExit(f"row counts differ for {freq}: {(n_p, n_w)} != {c}")
+
+
+def heading_totals(partners: Any, world: Any) -> dict[str, Any]:
+    """Rows per frequency and the annual import values per heading, year and partner (World
+    0 included), from normalised heading frames (``level=4``)."""
+    import polars as pl
+
+    both = pl.concat([partners, world])
+    rows = {f: both.filter(pl.col("freq") == f).height for f in ("A", "M")}
+    imports: dict[str, dict[str, dict[str, float]]] = {}
+    sel = both.filter((pl.col("freq") == "A") & (pl.col("flow_code") == "M"))
+    for r in sel.sort("hs6", "period", "partner_code").iter_rows(named=True):
+        by_year = imports.setdefault(r["hs6"], {}).setdefault(r["period"], {})
+        by_year[str(r["partner_code"])] = r["primary_value_usd"]
+    return {"rows": rows, "annual_imports_usd": imports}
+
+
+def _heading_expected(heads: list[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`heading_totals` computed from the generated records (what a replay must give)."""
+    rows = {f: sum(1 for r in heads if r["freqCode"] == f) for f in ("A", "M")}
+    imports: dict[str, dict[str, dict[str, float]]] = {}
+    sel = [r for r in heads if r["freqCode"] == "A" and r["flowCode"] == "M"]
+    for r in sorted(sel, key=lambda r: (r["cmdCode"], r["period"], r["partnerCode"])):
+        by_year = imports.setdefault(r["cmdCode"], {}).setdefault(r["period"], {})
+        by_year[str(r["partnerCode"])] = r["primaryValue"]
+    return {"rows": rows, "annual_imports_usd": imports}
 
 
 def actual_totals(partners: Any, world: Any) -> dict[str, Any]:
@@ -1089,7 +1197,7 @@ def _call_lines(results: dict[str, FetchResult]) -> list[str]:
     for label, res in results.items():
         if label.startswith("mirror"):
             continue
-        freq, edition = label.split("-")
+        freq, edition = label.split("-")[-2:]  # "A-H5" or "headings-A-H5"
         for c in res.calls:
             q = c.query
             codes = q.hs_codes[0] if len(q.hs_codes) == 1 else f"{q.hs_codes[0]}..{q.hs_codes[-1]}"
@@ -1103,7 +1211,7 @@ def _call_lines(results: dict[str, FetchResult]) -> list[str]:
 def _chunk_of(results: dict[str, FetchResult], freq: str, period: str, hs6: str) -> str:
     """``"first..last"`` codes of the planned call that asked ``hs6`` for ``period``."""
     for label, res in results.items():
-        if not label.startswith(f"{freq}-"):
+        if not label.startswith((f"{freq}-", f"headings-{freq}-")):
             continue
         for c in res.calls:
             q = c.query
@@ -1298,13 +1406,22 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
     codes = load_codes()
     groups = fetch_groups(codes)
     db = generate_records(codes)
+    headings = load_headings()
+    db += generate_heading_records(db, headings)
     placed = apply_real_records(db, codes, load_real_records(REAL_CSV))
+    heads = [r for r in db if r["aggrLevel"] == 4]
+    db = [r for r in db if r["aggrLevel"] == 6]
     reporters = load_mirror_partners()
     mirror = generate_mirror_records(db, reporters)
     monthly_reporters = load_mirror_partners(monthly_only=True)
     mirror_monthly = generate_mirror_records(db, monthly_reporters, "M")
     results = record(
-        snapshot_dir, codes, db + mirror + mirror_monthly, reporters, monthly_reporters
+        snapshot_dir,
+        codes,
+        db + mirror + mirror_monthly + heads,
+        reporters,
+        monthly_reporters,
+        headings,
     )
     registry = real_registry(placed)
     (snapshot_dir / REAL_RECORDS_FILE).write_text(
@@ -1333,6 +1450,7 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
             "max_periods_per_query": 1,
         },
         **expected_totals(db),
+        "headings": _heading_expected(heads),
         "mirror": mirror_expected(mirror),
         "mirror_monthly": mirror_expected(mirror_monthly, "M"),
         "calls": {
