@@ -9,7 +9,12 @@ from assets.comtrade.assets import (
     trade_flow_annual,
     trade_flow_monthly,
 )
-from assets.comtrade.mirror import mirror_assets, mirror_checks, trade_mirror_annual
+from assets.comtrade.mirror import (
+    mirror_assets,
+    mirror_checks,
+    trade_mirror_annual,
+    trade_mirror_monthly,
+)
 from assets.events.assets import event_catalogue, events_assets, events_checks, policy_event
 from assets.marts.assets import mart_assets
 from assets.pib.assets import pib_assets, pib_checks
@@ -50,8 +55,9 @@ trade_annual_job = dg.define_asset_job(
 )
 trade_monthly_job = dg.define_asset_job(
     "trade_monthly_job",
-    selection=dg.AssetSelection.assets(trade_flow_monthly),
-    description="Comtrade monthly trade flows for a range of months (one run per range).",
+    selection=dg.AssetSelection.assets(trade_flow_monthly, trade_mirror_monthly),
+    description="Comtrade monthly trade flows for a range of months (one run per range): India's "
+    "own report and the mirror flows of the partners that report monthly.",
 )
 tradestat_job = dg.define_asset_job(
     "tradestat_job",

@@ -8,9 +8,13 @@ puts them side by side.
 ``trade_mirror_annual`` asks UN Comtrade, for every reporter of
 ``warehouse/reference/mirror_partners.csv`` (the list is data) and every annual partition, for
 ``reporterCode=<partner>&partnerCode=699``: the partner's exports to India (flow X, FOB) and its
-imports from India (flow M, CIF), for the validated HS codes of each period's edition. It goes
-through the same planner as India's loads (:class:`ComtradeClient`: validated parameters, row-cap
-splitting, quota stop with a resumable state file per reporter and edition, raw store, replay).
+imports from India (flow M, CIF), for the validated HS codes of each period's edition.
+``trade_mirror_monthly`` does the same for every monthly partition, asking only the reporters
+whose ``reports_monthly`` is true in the list (whether a reporter publishes monthly data to
+Comtrade is data too; the others are named in the run's metadata as skipped, with the reason).
+Both go through the same planner as India's loads (:class:`ComtradeClient`: validated
+parameters, row-cap splitting, quota stop with a resumable state file per reporter, frequency
+and edition, raw store, replay).
 Because the partner is fixed, an answer holds at most two rows per code, so a call carries
 :data:`MIRROR_CODES_PER_QUERY` codes (400 rows at most, under the 500-row preview cap; an answer
 at the cap is split like any other).
@@ -21,8 +25,9 @@ Where the rows go (``fact_trade_flow``, with their own ``reporter_code``; India 
   so a mirror row never collides with India's row for the same trade, and every mart that means
   "India's report" filters ``reporter_code = 699`` (nothing double counts);
 * partitions: mirror rows carry ``period_key = '<freq>:<period>:mirror'`` (e.g.
-  ``A:2023:mirror``), so India's loads (``A:2023``) and the mirror loads swap disjoint slices and
-  never delete each other's rows; their ``comtrade_call`` rows use the same keys;
+  ``A:2023:mirror``, ``M:202403:mirror``), so India's loads (``A:2023``, ``M:202403``) and the
+  mirror loads swap disjoint slices and never delete each other's rows; their ``comtrade_call``
+  rows use the same keys;
 * the swap is shrink-guarded like India's (``guard=True``, :class:`MirrorLoadConfig`): a reporter
   whose rows vanish fails the run and keeps the previous rows unless ``allow_shrink``.
 
@@ -47,6 +52,7 @@ from assets.comtrade.assets import (
     _body_loader,
     annual_periods,
     codes_by_edition,
+    monthly_periods,
     period_of,
 )
 from assets.comtrade.client import (
@@ -79,16 +85,36 @@ class MirrorPartnersError(ValueError):
     """``mirror_partners.csv`` is malformed (names the file, the line and the field)."""
 
 
+#: Why a reporter is not asked for monthly mirror flows (run metadata ``reporters_skipped``).
+NOT_MONTHLY = "reports_monthly is false in mirror_partners.csv (not known to report monthly data)"
+
+
 @dataclass(frozen=True)
 class MirrorPartner:
     reporter_code: int
     iso3: str
     name: str
     supplies: str
+    #: Publishes monthly data to Comtrade (asked by ``trade_mirror_monthly``). An assumption of
+    #: the list, to check against Comtrade's data availability endpoint (``getDa``).
+    reports_monthly: bool
+
+
+def _flag(path: Path, line: int, field: str, raw: str | None) -> bool:
+    if raw is None:
+        raise MirrorPartnersError(f"[comtrade] {path}:{line}: {field} is missing (true or false)")
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise MirrorPartnersError(f"[comtrade] {path}:{line}: {field} {raw!r} is not true or false")
+    return value == "true"
 
 
 def load_mirror_partners(path: Path = MIRROR_PARTNERS_CSV) -> list[MirrorPartner]:
-    """The reporters asked for mirror flows, in file order (no duplicates, never India)."""
+    """The reporters asked for mirror flows, in file order (no duplicates, never India).
+
+    Columns: ``reporter_code`` (a Comtrade area code), ``iso3``, ``name``, ``supplies`` (what it
+    supplies India, in words) and ``reports_monthly`` (``true`` or ``false``). A bad value fails
+    with :class:`MirrorPartnersError` naming the file, the line and the field."""
     out: list[MirrorPartner] = []
     seen: set[int] = set()
     with Path(path).open(encoding="utf-8") as fh:
@@ -107,9 +133,14 @@ def load_mirror_partners(path: Path = MIRROR_PARTNERS_CSV) -> list[MirrorPartner
                 )
                 raise MirrorPartnersError(f"[comtrade] {path}:{line}: reporter_code {code} {why}")
             seen.add(code)
+            monthly = _flag(path, line, "reports_monthly", row.get("reports_monthly"))
             out.append(
                 MirrorPartner(
-                    code, row.get("iso3", ""), row.get("name", ""), row.get("supplies", "")
+                    code,
+                    row.get("iso3", ""),
+                    row.get("name", ""),
+                    row.get("supplies", ""),
+                    monthly,
                 )
             )
     if not out:
@@ -118,20 +149,37 @@ def load_mirror_partners(path: Path = MIRROR_PARTNERS_CSV) -> list[MirrorPartner
 
 
 def mirror_period_key(freq: str, period: str) -> str:
-    """``('A', '2023') -> 'A:2023:mirror'``: the mirror rows' partition key."""
+    """``('A', '2023') -> 'A:2023:mirror'``, ``('M', '202403') -> 'M:202403:mirror'``: the
+    mirror rows' partition key."""
     return f"{freq}:{period}:{MIRROR_SUFFIX}"
 
 
+def partners_for(
+    freq: str, partners: list[MirrorPartner]
+) -> tuple[list[MirrorPartner], list[MirrorPartner]]:
+    """``(asked, skipped)``: every partner for annual loads; for monthly loads only those that
+    report monthly (``reports_monthly``), the others skipped."""
+    if freq != "M":
+        return list(partners), []
+    return [p for p in partners if p.reports_monthly], [
+        p for p in partners if not p.reports_monthly
+    ]
+
+
 class MirrorLoadConfig(LoadGuardConfig):
-    """Run configuration of the mirror load (Launchpad: ``ops: {trade_mirror_annual: {config:
-    {allow_shrink: true}}}``)."""
+    """Run configuration of the mirror loads (Launchpad: ``ops: {trade_mirror_annual: {config:
+    {allow_shrink: true}}}``, or ``trade_mirror_monthly``)."""
 
 
-def _state_path(http: HttpSources, reporter: int, periods: list[str], edition: str) -> Path | None:
+def _state_path(
+    http: HttpSources, reporter: int, freq: str, periods: list[str], edition: str
+) -> Path | None:
+    """``comtrade_state/mirror-<reporter>-<freq>-<first>-<last>-<edition>.json``: one per reporter,
+    frequency and edition (annual and monthly loads never resume each other's fetches)."""
     if not http.raw_dir:
         return None
     root = Path(http.raw_dir).parent / "comtrade_state"
-    return root / f"mirror-{reporter}-A-{periods[0]}-{periods[-1]}-{edition}.json"
+    return root / f"mirror-{reporter}-{freq}-{periods[0]}-{periods[-1]}-{edition}.json"
 
 
 def _known_areas(warehouse: Warehouse) -> set[int]:
@@ -148,7 +196,7 @@ def load_mirror(
     partners: list[MirrorPartner] | None = None,
 ) -> dg.MaterializeResult:
     config = config or MirrorLoadConfig()
-    partners = partners or load_mirror_partners()
+    partners, skipped = partners_for(freq, partners or load_mirror_partners())
     unknown = sorted({p.reporter_code for p in partners} - _known_areas(warehouse))
     if unknown:
         raise dg.Failure(
@@ -186,7 +234,9 @@ def load_mirror(
                         hs,
                         reporter_code=partner.reporter_code,
                         partner_code=INDIA,
-                        state_path=_state_path(http, partner.reporter_code, eperiods, edition),
+                        state_path=_state_path(
+                            http, partner.reporter_code, freq, eperiods, edition
+                        ),
                         body_loader=_body_loader(http),
                         on_answer=take,
                     )
@@ -267,6 +317,12 @@ def load_mirror(
             "endpoint": endpoint,
             "reporters_asked": len(partners),
             "reporters_with_rows": table["reporter_code"].n_unique(),
+            "reporters_skipped": dg.MetadataValue.json(
+                [
+                    {"reporter_code": p.reporter_code, "name": p.name, "why": NOT_MONTHLY}
+                    for p in skipped
+                ]
+            ),
             "calls": len(calls),
             "calls_no_data": sum(c.outcome == "no_data" for c in calls),
             "calls_resumed": sum(c.resumed for c in calls),
@@ -312,12 +368,41 @@ def trade_mirror_annual(
     return load_mirror(context, "A", http, warehouse, config)
 
 
-mirror_checks = table_checks(
-    trade_mirror_annual,
-    "fact_trade_flow",
-    key=["period_key", "reporter_code", "partner_code", "flow_code", "hs6"],
-    required=["period", "hs6", "hs_edition", "primary_value_usd", "_raw_sha256"],
-    min_rows=0,
-    where=f"period_key LIKE 'A:%:{MIRROR_SUFFIX}'",
+@dg.asset(
+    partitions_def=monthly_periods,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="warehouse",
+    group_name="trade",
+    kinds={"duckdb", "polars", "api"},
+    deps=[dim_hs_code, dim_country],
+    description="Mirror flows, monthly: each partner of warehouse/reference/mirror_partners.csv "
+    "whose reports_monthly is true as reporter, India (699) as partner: its exports to India "
+    "(X, FOB) and imports from India (M, CIF), every HS code in dim_hs_code, from UN Comtrade. "
+    "Rows go to fact_trade_flow with their reporter_code under period_key "
+    "'M:<YYYYMM>:mirror'; the reporters that do not report monthly are skipped (run metadata).",
 )
-mirror_assets = [trade_mirror_annual]
+def trade_mirror_monthly(
+    context: dg.AssetExecutionContext,
+    config: MirrorLoadConfig,
+    http: HttpSources,
+    warehouse: Warehouse,
+) -> dg.MaterializeResult:
+    return load_mirror(context, "M", http, warehouse, config)
+
+
+def _mirror_checks(asset: dg.AssetsDefinition, freq: str) -> list[dg.AssetChecksDefinition]:
+    return table_checks(
+        asset,
+        "fact_trade_flow",
+        key=["period_key", "reporter_code", "partner_code", "flow_code", "hs6"],
+        required=["period", "hs6", "hs_edition", "primary_value_usd", "_raw_sha256"],
+        min_rows=0,
+        where=f"period_key LIKE '{freq}:%:{MIRROR_SUFFIX}'",
+    )
+
+
+mirror_checks = [
+    *_mirror_checks(trade_mirror_annual, "A"),
+    *_mirror_checks(trade_mirror_monthly, "M"),
+]
+mirror_assets = [trade_mirror_annual, trade_mirror_monthly]

@@ -11,7 +11,7 @@ what was rebuilt and why), never from a count over the mart.
 import dagster as dg
 
 from assets.comtrade.assets import trade_flow_annual, trade_flow_monthly
-from assets.comtrade.mirror import trade_mirror_annual
+from assets.comtrade.mirror import trade_mirror_annual, trade_mirror_monthly
 from assets.events.assets import event_catalogue, policy_event
 from assets.reference.assets import dim_country, dim_hs_code, dim_mineral
 from assets.tradestat.assets import tradestat_hs8_monthly
@@ -28,7 +28,12 @@ from warehouse.mart_build import (
 __all__ = ["build_mart_asset", "mart_assets", "mart_files", "mart_name"]
 
 _UPSTREAM = {
-    "fact_trade_flow": [trade_flow_annual, trade_flow_monthly, trade_mirror_annual],
+    "fact_trade_flow": [
+        trade_flow_annual,
+        trade_flow_monthly,
+        trade_mirror_annual,
+        trade_mirror_monthly,
+    ],
     "policy_event": [policy_event, event_catalogue],
     "event_mineral": [policy_event, event_catalogue],
     "event_country": [policy_event, event_catalogue],

@@ -4,6 +4,8 @@ On the bundled snapshot (replay, no network): the client asks ``reporterCode=<pa
 ``partnerCode=699``; the asset loads the mirror rows into ``fact_trade_flow`` under
 ``A:<year>:mirror`` keys, next to India's ``A:<year>`` rows, and neither load deletes the
 other's; the shrink guard protects the mirror slices; the reconciliation mart pairs the two.
+The monthly asset asks only the reporters whose ``reports_monthly`` is true, under
+``M:<YYYYMM>:mirror`` keys, and says which reporters it skipped.
 """
 
 import csv
@@ -15,7 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.comtrade.assets import TradeLoadConfig, trade_flow_annual
+from assets.comtrade.assets import TradeLoadConfig, trade_flow_annual, trade_flow_monthly
 from assets.comtrade.client import (
     ComtradeClient,
     ComtradeQuery,
@@ -25,11 +27,13 @@ from assets.comtrade.client import (
 )
 from assets.comtrade.fake_api import FakeComtrade
 from assets.comtrade.mirror import (
+    NOT_MONTHLY,
     MirrorLoadConfig,
     MirrorPartnersError,
     load_mirror_partners,
     mirror_period_key,
     trade_mirror_annual,
+    trade_mirror_monthly,
 )
 from assets.comtrade.policy import COMTRADE_POLICY
 from assets.reference.assets import dim_country, dim_hs_code, dim_mineral
@@ -38,6 +42,7 @@ from pipelines.resources import HttpSources, Warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED = {156, 36, 152, 604, 32, 842, 392, 410, 276, 643, 360, 710, 180, 398}
+HEADER = "reporter_code,iso3,name,supplies,reports_monthly"
 MART_SQL = REPO / "warehouse" / "marts" / "07_mart_trade_reconciliation.sql"
 
 
@@ -60,16 +65,38 @@ def test_partner_list_has_the_required_partners_and_they_are_real_comtrade_repor
 
 
 @pytest.mark.parametrize(
-    ("row", "cause"),
-    [("699,IND,India,x", "is India"), ("156,CHN,China,x", "listed twice"), ("CHN,CHN,x,x", "CHN")],
+    ("row", "field", "cause"),
+    [
+        ("699,IND,India,x,true", "reporter_code", "is India"),
+        ("156,CHN,China,x,true", "reporter_code", "listed twice"),
+        ("CHN,CHN,x,x,true", "reporter_code", "CHN"),
+        ("36,AUS,Australia,x,yes", "reports_monthly", "'yes' is not true or false"),
+        ("36,AUS,Australia,x,", "reports_monthly", "'' is not true or false"),
+        ("36,AUS,Australia,x", "reports_monthly", "is missing"),
+    ],
 )
-def test_a_bad_partner_list_names_the_file_line_and_field(tmp_path, row, cause):
+def test_a_bad_partner_list_names_the_file_line_and_field(tmp_path, row, field, cause):
     path = tmp_path / "mirror_partners.csv"
-    path.write_text(f"reporter_code,iso3,name,supplies\n156,CHN,China,x\n{row}\n")
-    with pytest.raises(
-        MirrorPartnersError, match=rf"mirror_partners.csv:3: reporter_code .*{cause}"
-    ):
+    path.write_text(f"{HEADER}\n156,CHN,China,x,true\n{row}\n")
+    with pytest.raises(MirrorPartnersError, match=rf"mirror_partners.csv:3: {field} .*{cause}"):
         load_mirror_partners(path)
+
+
+def test_reports_monthly_is_read_as_a_flag(tmp_path):
+    path = tmp_path / "mirror_partners.csv"
+    path.write_text(f"{HEADER}\n156,CHN,China,x,true\n36,AUS,Australia,x, FALSE \n")
+    assert [(p.reporter_code, p.reports_monthly) for p in load_mirror_partners(path)] == [
+        (156, True),
+        (36, False),
+    ]
+
+
+def test_the_list_says_who_reports_monthly_conservatively():
+    """Russia stopped publishing detailed customs data in 2022 and DR Congo does not report
+    monthly: never asked for months; enough partners are left for the reconciliation."""
+    monthly = {p.reporter_code for p in load_mirror_partners() if p.reports_monthly}
+    assert not monthly & {643, 180}
+    assert len(monthly) >= 5 and {156, 842} <= monthly
 
 
 # --------------------------------------------------------------------------- the client
@@ -212,7 +239,7 @@ def test_shrink_guard_keeps_the_mirror_rows_when_a_reporter_vanishes(loaded, tmp
     count = f"SELECT count(*) FROM fact_trade_flow WHERE period_key = '{key}'"
     before = _rows(db, count)
     only_argentina = tmp_path / "only_argentina.csv"
-    only_argentina.write_text("reporter_code,iso3,name,supplies\n32,ARG,Argentina,lithium\n")
+    only_argentina.write_text(f"{HEADER}\n32,ARG,Argentina,lithium,false\n")
     monkeypatch.setattr(
         mirror, "load_mirror_partners", lambda: load_mirror_partners(only_argentina)
     )
@@ -302,3 +329,118 @@ def test_india_marts_leave_the_mirror_rows_out(loaded, tmp_path):
         assert got[1] == 0 and got[0] == pytest.approx(want[0])
     finally:
         con.close()
+
+
+# --------------------------------------------------------------------------- monthly
+
+
+MONTHS = {"dagster/asset_partition_range_start": "2025-09",
+          "dagster/asset_partition_range_end": "2025-10"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def loaded_monthly(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """Dimensions, India's and the monthly mirror 202509-202510 (202510: not yet published)."""
+    root = tmp_path_factory.mktemp("mirror_monthly")
+    for src in ("comtrade", "comtrade_ref"):
+        shutil.copytree(REPO / "snapshot" / src, root / "snapshot" / src)
+    res = _resources(root / "snapshot", root)
+    assert dg.materialize([dim_mineral, dim_hs_code, dim_country], resources=res).success
+    assert dg.materialize([trade_flow_monthly], resources=res, tags=MONTHS).success
+    result = dg.materialize([trade_mirror_monthly], resources=res, tags=MONTHS)
+    assert result.success
+    return root, result
+
+
+def _reporters_asked(db: Path, key_like: str) -> set[int]:
+    urls = _rows(db, f"SELECT url FROM comtrade_call WHERE period_key LIKE '{key_like}'")
+    return {int(parse_qs(urlsplit(u).query)["reporterCode"][0]) for (u,) in urls}
+
+
+def test_monthly_mirror_asks_only_the_reporters_that_report_monthly(loaded_monthly):
+    root, result = loaded_monthly
+    db = root / "w.duckdb"
+    partners = load_mirror_partners()
+    monthly = {p.reporter_code for p in partners if p.reports_monthly}
+    assert _reporters_asked(db, "M:%:mirror") == monthly
+    rows = _rows(db, "SELECT period_key, freq, count(DISTINCT reporter_code), "
+                     "count(*) FILTER (WHERE partner_code <> 699 OR NOT is_sample_data) "
+                     "FROM fact_trade_flow WHERE reporter_code <> 699 GROUP BY ALL")  # fmt: skip
+    # 202510 is not published yet: its calls answer count 0, like India's
+    assert rows == [("M:202509:mirror", "M", len(monthly), 0)]
+    calls = _rows(db, "SELECT period_key, outcome, count(*) FROM comtrade_call "
+                      "WHERE period_key LIKE 'M:%:mirror' GROUP BY ALL ORDER BY ALL")  # fmt: skip
+    assert calls == [("M:202509:mirror", "ok", len(monthly)),
+                     ("M:202510:mirror", "no_data", len(monthly))]  # fmt: skip
+    # India's monthly rows are untouched and keep their own keys
+    assert _rows(db, "SELECT DISTINCT period_key FROM fact_trade_flow WHERE reporter_code = 699 "
+                     "ORDER BY 1") == [("M:202509",)]  # fmt: skip
+    meta = result.asset_materializations_for_node("trade_mirror_monthly")[0].metadata
+    skipped = meta["reporters_skipped"].value
+    assert {s["reporter_code"] for s in skipped} == {p.reporter_code for p in partners} - monthly
+    assert {s["why"] for s in skipped} == {NOT_MONTHLY}
+    assert meta["reporters_asked"].value == len(monthly)
+
+
+def test_monthly_mirror_follows_the_flag_and_keeps_rows_under_the_shrink_guard(
+    loaded_monthly, tmp_path, monkeypatch
+):
+    from assets.comtrade import mirror
+
+    root, _ = loaded_monthly
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(root / "w.duckdb", db)
+    res = _resources(root / "snapshot", tmp_path)
+    listed = tmp_path / "partners.csv"
+    listed.write_text(f"{HEADER}\n156,CHN,China,x,true\n842,USA,USA,x,false\n")
+    monkeypatch.setattr(mirror, "load_mirror_partners", lambda: load_mirror_partners(listed))
+    key = mirror_period_key("M", "202509")
+    count = f"SELECT count(*) FROM fact_trade_flow WHERE period_key = '{key}'"
+    before = _rows(db, count)
+    # the USA no longer flagged monthly: its rows would vanish, so the guard keeps them all
+    failed = dg.materialize([trade_mirror_monthly], resources=res, partition_key="2025-09",
+                            raise_on_error=False)  # fmt: skip
+    assert not failed.success and _rows(db, count) == before
+    (event,) = failed.get_step_failure_events()
+    assert "shrink guard" in event.step_failure_data.error.message
+    config = dg.RunConfig({"trade_mirror_monthly": MirrorLoadConfig(allow_shrink=True)})
+    result = dg.materialize([trade_mirror_monthly], resources=res, partition_key="2025-09",
+                            run_config=config)  # fmt: skip
+    assert _rows(db, f"SELECT DISTINCT reporter_code FROM fact_trade_flow "
+                     f"WHERE period_key = '{key}'") == [(156,)]  # fmt: skip
+    assert _reporters_asked(db, key) == {156}
+    meta = result.asset_materializations_for_node("trade_mirror_monthly")[0].metadata
+    assert meta["reporters_skipped"].value == [
+        {"reporter_code": 842, "name": "USA", "why": NOT_MONTHLY}
+    ]
+
+
+def test_monthly_and_annual_mirror_state_files_differ(tmp_path):
+    from assets.comtrade.mirror import _state_path
+
+    http = HttpSources(mode="replay", snapshot_dir=str(tmp_path), raw_dir=str(tmp_path / "raw"))
+    annual = _state_path(http, 156, "A", ["2022", "2024"], "H6")
+    monthly = _state_path(http, 156, "M", ["202401", "202510"], "H6")
+    assert annual.name == "mirror-156-A-2022-2024-H6.json"  # unchanged: resumable after upgrade
+    assert monthly.name == "mirror-156-M-202401-202510-H6.json"
+    assert annual.parent == monthly.parent
+
+
+def test_reconciliation_mart_has_monthly_rows_for_the_monthly_reporters(loaded_monthly, tmp_path):
+    root, _ = loaded_monthly
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(root / "w.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(MART_SQL.read_text())
+        rows = con.execute(
+            "SELECT freq, period, count(DISTINCT partner_code) FILTER (WHERE india_reported_usd "
+            "IS NOT NULL AND partner_reported_usd IS NOT NULL), list(DISTINCT partner_code) "
+            "FROM mart_trade_reconciliation GROUP BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    monthly = {p.reporter_code for p in load_mirror_partners() if p.reports_monthly}
+    ((freq, period, both, partners),) = rows
+    assert (freq, period) == ("M", "202509") and both >= 5
+    assert set(partners) <= monthly  # India's other partners have no monthly mirror side

@@ -244,6 +244,24 @@ def test_mirror_flows_are_loaded_and_reconciled(reader):
     assert both > 0 and partners >= 5 and statuses >= 3
 
 
+def test_monthly_mirror_flows_are_loaded_and_reconciled(reader):
+    """Issue 12, "monthly where partners report it": command 1's monthly trade job loads the
+    monthly reports (reporter != 699, partner 699, freq M) of the partners flagged
+    reports_monthly, for at least 5 of them, and the reconciliation mart has monthly rows."""
+    partners, keys = reader.execute(
+        "SELECT count(DISTINCT reporter_code), count(*) FILTER (WHERE period_key NOT LIKE "
+        "'M:%:mirror') FROM fact_trade_flow WHERE reporter_code <> 699 AND partner_code = 699 "
+        "AND freq = 'M'"
+    ).fetchone()
+    assert partners >= 5 and keys == 0
+    monthly, both = reader.execute(
+        "SELECT count(*), count(DISTINCT partner_code) FILTER (WHERE india_reported_usd IS NOT "
+        "NULL AND partner_reported_usd IS NOT NULL) FROM mart_trade_reconciliation "
+        "WHERE freq = 'M'"
+    ).fetchone()
+    assert monthly > 0 and both >= 5
+
+
 REAL_CSV = REPO / "tools" / "snapshots" / "comtrade_real_src" / "india_imports_2504_2822_282520.csv"
 
 

@@ -1,0 +1,7 @@
+-- Monthly mirror flows (issue 12): trade_mirror_monthly loads the partners' monthly reports of
+-- their trade with India under period_key M:<YYYYMM>:mirror (only the reporters whose
+-- reports_monthly is true in warehouse/reference/mirror_partners.csv). No column changes: the
+-- comments say the mirror keys come in both frequencies.
+
+COMMENT ON TABLE fact_trade_flow IS 'Trade in critical-mineral HS codes by reporter, partner, flow and period, from UN Comtrade (customs total, all modes of transport, partner2 World). One row per period x reporter x partner x flow x HS6. India''s own report: reporter_code = 699 (period_key A:2021, M:202403). Mirror flows: a partner''s report of its trade with India, reporter_code = the partner, partner_code = 699 (period_key A:2021:mirror, or M:202403:mirror for the partners that report monthly); filter reporter_code = 699 for India''s figures, never add the two. World totals are NOT here (see fact_trade_world_total), so summing partners never double counts. For mixed HS codes (dim_hs_code.specificity = mixed) the value is not attributable to one mineral.';
+COMMENT ON COLUMN fact_trade_flow.period_key IS 'Partition key: frequency and period, e.g. A:2021 or M:202403 for India''s report; A:2021:mirror or M:202403:mirror for mirror flows (partners'' reports, loaded by trade_mirror_annual and trade_mirror_monthly; monthly only for the partners with reports_monthly true in mirror_partners.csv), so India''s loads and the mirror loads never swap each other''s rows.';
