@@ -206,22 +206,27 @@ def test_no_partner_row_is_a_world_total_and_partners_sum_to_world(reader):
 def test_every_traded_code_is_mapped_and_labelled_sample(reader):
     unmapped = reader.execute(
         """SELECT count(*) FROM fact_trade_flow f WHERE NOT EXISTS (
-               SELECT 1 FROM dim_hs_code d WHERE d.hs6 = f.hs6 AND d.hs_edition = f.hs_edition)"""
+               SELECT 1 FROM dim_hs_code d WHERE d.hs6 = f.hs6 AND d.hs_edition = f.hs_edition
+               AND f.hs_level = 6) AND NOT EXISTS (
+               SELECT 1 FROM dim_hs_heading h WHERE h.heading = f.hs6
+               AND h.hs_edition = f.hs_edition AND h.validated AND f.hs_level = 4)"""
     ).fetchone()[0]
     assert unmapped == 0
     # sample data, except the real records (test_real_comtrade_records_load_as_real_data)
     not_sample = reader.execute(
-        "SELECT DISTINCT hs6, flow_code, freq FROM fact_trade_flow WHERE NOT is_sample_data"
+        "SELECT DISTINCT hs6, flow_code, freq FROM fact_trade_flow WHERE NOT is_sample_data "
+        "ORDER BY 1"
     ).fetchall()
-    assert not_sample == [("282520", "M", "A")]
+    assert not_sample == [("2504", "M", "A"), ("2822", "M", "A"), ("282520", "M", "A")]
     label = reader.execute("SELECT value FROM dataset_info WHERE key = 'dataset_label'").fetchone()[
         0
     ]
     assert "SAMPLE DATA" in label
-    assert "12 real UN Comtrade records" in label and "HS 282520" in label
+    assert "36 real UN Comtrade records" in label and "HS 2504, 2822, 282520" in label
     counts = dict(
         reader.execute(
-            "SELECT freq, count(*) FROM fact_trade_flow WHERE reporter_code = 699 GROUP BY 1"
+            "SELECT freq, count(*) FROM fact_trade_flow WHERE reporter_code = 699 "
+            "AND hs_level = 6 GROUP BY 1"
         ).fetchall()
     )
     assert counts == {f: EXPECTED_TRADE["row_counts"][f]["partner_rows"] for f in ("A", "M")}
@@ -266,9 +271,11 @@ REAL_CSV = REPO / "tools" / "snapshots" / "comtrade_real_src" / "india_imports_2
 
 
 def test_real_comtrade_records_load_as_real_data(reader):
-    """The real records of the bundled snapshot (India's 282520 imports from World and China,
-    2019-2024) are in the fact tables with their real values and is_sample_data false; they are
-    the only rows that are not sample data. The file's 4-digit aggregates are never loaded."""
+    """All 36 real records of the bundled snapshot (India's imports of natural graphite 2504,
+    cobalt oxides 2822 and lithium oxide and hydroxide 282520, from World and China, 2019-2024)
+    are in the fact tables with their real values and is_sample_data false (partner China in
+    fact_trade_flow, World in fact_trade_world_total); they are the only rows that are not
+    sample data. The 4-digit headings load as heading rows (hs_level 4), apart from HS6."""
     import csv
 
     with REAL_CSV.open(encoding="utf-8", newline="") as fh:
@@ -281,18 +288,17 @@ def test_real_comtrade_records_load_as_real_data(reader):
     )
     loaded = 0
     for r in real:
-        if r["aggrLevel"] != "6":
-            continue
         table = "fact_trade_world_total" if r["partnerCode"] == "0" else "fact_trade_flow"
         rows = reader.execute(
             f"SELECT {cols} FROM {table} WHERE freq = 'A' AND period = ? AND reporter_code = ? "
-            "AND flow_code = ? AND partner_code = ? AND hs6 = ?",
+            "AND flow_code = ? AND partner_code = ? AND hs6 = ? AND hs_level = ?",
             [
                 r["period"],
                 int(r["reporterCode"]),
                 r["flowCode"],
                 int(r["partnerCode"]),
                 r["cmdCode"],
+                int(r["aggrLevel"]),
             ],
         ).fetchall()
 
@@ -317,16 +323,28 @@ def test_real_comtrade_records_load_as_real_data(reader):
             )
         ], (table, r["period"], r["partnerCode"])
         loaded += 1
-    assert loaded == 12
+    assert loaded == 36
     not_sample = reader.execute(
         "SELECT (SELECT count(*) FROM fact_trade_flow WHERE NOT is_sample_data), "
         "(SELECT count(*) FROM fact_trade_world_total WHERE NOT is_sample_data)"
     ).fetchone()
-    assert not_sample == (6, 6)
-    aggregates = reader.execute(
-        "SELECT count(*) FROM fact_trade_flow WHERE length(hs6) <> 6 OR hs6 IN ('2504', '2822')"
+    assert not_sample == (18, 18)
+    # a code's digits and its level agree; no mart sums a heading with its HS6 rows
+    levels = reader.execute(
+        "SELECT DISTINCT length(hs6), hs_level FROM fact_trade_flow ORDER BY 1"
+    ).fetchall()
+    assert levels == [(4, 4), (6, 6)]
+    graphite = reader.execute(
+        "SELECT sum(total_import_value_usd) FROM mart_supplier_concentration "
+        "WHERE mineral_id = 'graphite' AND freq = 'A'"
     ).fetchone()[0]
-    assert aggregates == 0
+    hs6_only = reader.execute(
+        "SELECT sum(f.primary_value_usd) FROM fact_trade_flow f JOIN dim_hs_code d "
+        "ON d.hs6 = f.hs6 AND d.hs_edition = f.hs_edition WHERE d.mineral_id = 'graphite' "
+        "AND d.validated AND d.specificity IN ('specific', 'mixed') AND f.freq = 'A' "
+        "AND f.flow_code = 'M' AND f.reporter_code = 699"
+    ).fetchone()[0]
+    assert graphite == pytest.approx(hs6_only)
 
 
 def test_no_call_was_left_at_the_row_cap(reader):
