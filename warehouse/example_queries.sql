@@ -39,3 +39,16 @@ LEFT JOIN fact_trade_world_total s
   ON s.period_key = w.period_key AND s.flow_code = w.flow_code AND s.hs_level = 6 AND left(s.hs6, 4) = w.hs6
 WHERE w.hs_level = 4 AND w.flow_code = 'M' AND w.freq = 'A'
 GROUP BY ALL ORDER BY 1, 3;
+
+-- 7. Mirror flows: India's CIF imports vs what partners say they shipped to India (FOB), annual
+SELECT mineral_name, partner_name, period, round(india_reported_usd / 1e6, 2) AS india_usd_million,
+       round(partner_reported_usd / 1e6, 2) AS partner_usd_million, round(cif_fob_ratio, 2) AS ratio,
+       reconciliation_status
+FROM mart_trade_reconciliation
+WHERE india_flow = 'M' AND freq = 'A'
+ORDER BY abs(gap_usd) DESC LIMIT 20;
+
+-- 8. India's own statistics (TradeStat, HS8) against Comtrade for the same mineral, partner, month
+SELECT mineral_name, flow_code, period, partner_name, tradestat_value_usd, comtrade_value_usd, gap_share
+FROM mart_tradestat_vs_comtrade
+ORDER BY abs(gap_usd) DESC NULLS LAST LIMIT 20;
