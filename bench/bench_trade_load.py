@@ -120,7 +120,7 @@ def duckdb_keyed(paths: list[Path], warehouse: Path) -> dict:
                    cmdCode, classificationCode, primaryValue, cifvalue, fobvalue, netWgt, qty,
                    CASE WHEN qtyUnitCode = -1 THEN NULL ELSE qtyUnitAbbr END, isQtyEstimated,
                    isNetWgtEstimated, isReported, isAggregate, legacyEstimationFlag, true,
-                   filename, now(), sha256(filename), 'bench', now()
+                   filename, now(), sha256(filename), 'bench', now(), 6
             FROM (SELECT unnest(data, recursive := true), filename
                   FROM read_json('{_glob(paths)}', format = 'auto', filename = true))
             WHERE partnerCode <> 0 AND partner2Code = 0 AND motCode = 0 AND customsCode = 'C00'
