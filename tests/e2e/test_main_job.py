@@ -10,35 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests._demo import run_demo
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_demo(tmp: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "CMW_HTTP_MODE": "replay",
-        "CMW_WAREHOUSE": str(tmp / "cmw.duckdb"),
-        "CMW_READER": str(tmp / "cmw_reader.duckdb"),
-        "CMW_RAW_DIR": str(tmp / "raw"),
-        "DAGSTER_HOME": str(tmp / "dagster_home"),
-        **(extra_env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "demo"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    tmp = tmp_path_factory.mktemp("demo")
-    result = run_demo(tmp)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return tmp, result
 
 
 @pytest.fixture()
