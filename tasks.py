@@ -3,7 +3,8 @@
 
     python3 tasks.py demo    # install, then run the main job on the bundled snapshot
     python3 tasks.py test    # install (plus a DuckDB 1.4 client and Debian's chromium for the
-                             # compatibility and browser tests), run pytest
+                             # compatibility and browser tests), run pytest on up to 4
+                             # worker processes (pytest-xdist; `-n 0` for one process)
     python3 tasks.py ui      # install, then start the Dagster UI (dagster dev) on port 3000
     python3 tasks.py bench [names] [--n N] [--quick]
                              # install, then run the benchmarks (bench/run.py): JSON lines on
@@ -91,7 +92,14 @@ def main(argv: list[str]) -> None:
         compat_client(env)
         browser()
         env["CMW_COMPAT_PYTHON"] = str(COMPAT_DIR / "bin" / "python")
-        run(uv(), "run", "--locked", "pytest", *rest, env=env)
+        # pytest-xdist: test files spread over up to 4 worker processes (each file stays on one
+        # worker, so a file's fixtures are built once); `-n 0` runs everything in one process
+        workers = (
+            []
+            if any(a == "-n" or a.startswith("-n") for a in rest)
+            else ["-n", str(min(4, os.cpu_count() or 1)), "--dist", "loadfile"]
+        )
+        run(uv(), "run", "--locked", "pytest", *workers, *rest, env=env)
     elif cmd == "ui":
         env = sync()
         run(uv(), "run", "--locked", "dagster", "dev", *rest, env=env)
