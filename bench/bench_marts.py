@@ -8,6 +8,10 @@ Base warehouse (built once, cached in ``.cache/bench/marts_<rows>_<key>.duckdb``
   India x every partner of ``dim_country`` x both flows x every validated HS code of the
   period's edition (H5 up to 2021, H6 from 2022) x annual and monthly periods from 2017, sampled
   by a hash to ``n`` rows; values log-uniform; ``fact_trade_world_total`` = their sums;
+* mirror flows on top (issue 12): for every India row with a partner of
+  ``warehouse/reference/mirror_partners.csv``, that partner's report of the same trade
+  (reporter = partner, partner 699, flow flipped, value x 0.7 to 1.3, period key
+  ``<key>:mirror``), so ``mart_trade_reconciliation`` has both sides at scale;
 * 1,820 synthetic policy events (one every two days, 2017-2026; 100 with ``--quick``) with
   minerals, countries and amounts;
 * ``_load_log`` rows for those loads, as the store's swaps would have written them.
@@ -48,7 +52,7 @@ BASE_PIB_DAY = "2025-11-25"
 PIB_DAY = "2025-11-26"
 TARGET_REFRESH_S = 10.0
 TARGET_READ_S = 1.0
-GENERATOR_VERSION = "2"  # bump when the synthetic data below changes
+GENERATOR_VERSION = "3"  # bump when the synthetic data below changes
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 # --------------------------------------------------------------------------- synthetic SQL
@@ -99,6 +103,22 @@ SELECT 'comtrade', freq || ':' || period, 699, partner_code, flow_code, freq, pe
        'https://comtradeapi.un.org/public/v1/preview/C/' || freq || '/HS?bench', now(),
        sha256(freq || ':' || period), 'bench', now()
 FROM sampled
+"""
+
+# Mirror flows (issue 12): each mirror reporter's own report of its trade with India, one row
+# per India row with that partner (flow flipped, value x a CIF/FOB-like ratio 0.7 to 1.3), under
+# the mirror period keys, as trade_mirror_annual / trade_mirror_monthly store them.
+MIRROR_SQL = f"""
+INSERT INTO fact_trade_flow ({FACT_COLUMNS})
+SELECT source, period_key || ':mirror', partner_code, 699,
+       CASE flow_code WHEN 'M' THEN 'X' ELSE 'M' END, freq, period, ref_year, ref_month, hs6,
+       hs_edition, round(primary_value_usd * r, 2),
+       CASE WHEN flow_code = 'X' THEN round(primary_value_usd * r, 2) END,
+       CASE WHEN flow_code = 'M' THEN round(primary_value_usd * r, 2) END,
+       net_weight_kg, qty, qty_unit, is_qty_estimated, is_net_wgt_estimated, true, false, 0, true,
+       _source_url || '&mirror', _fetched_at, _raw_sha256, _run_id, _loaded_at
+FROM (SELECT *, 0.7 + (hash(period_key, hs6, partner_code, flow_code) % 1000) / 1000.0 * 0.6 AS r
+      FROM fact_trade_flow WHERE reporter_code = 699 AND partner_code IN ($reporters))
 """
 
 WORLD_SQL = f"""
@@ -247,6 +267,8 @@ def _build(n: int, out: Path, events: int, quick: bool) -> None:
     """Child: build the base warehouse at ``out`` (the env points the settings at it)."""
     import duckdb
 
+    from assets.comtrade.mirror import load_mirror_partners
+
     _execute("reference_job")
     if not quick:  # a quick base saves the run: the timed PIB day is then the only one
         _execute("pib_job", BASE_PIB_DAY)
@@ -268,7 +290,9 @@ def _build(n: int, out: Path, events: int, quick: bool) -> None:
             .replace("$density", str(density))
             .replace("$n", str(n))
         )
-        con.execute(WORLD_SQL)
+        con.execute(WORLD_SQL)  # India's World totals, before the mirror rows join the facts
+        reporters = ", ".join(str(p.reporter_code) for p in load_mirror_partners())
+        con.execute(MIRROR_SQL.replace("$reporters", reporters))
         con.execute(EVENTS_SQL.replace("$events", str(events)))
         _fill_event_columns(con)
         con.execute(LOAD_LOG_SQL)
