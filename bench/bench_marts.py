@@ -52,7 +52,7 @@ BASE_PIB_DAY = "2025-11-25"
 PIB_DAY = "2025-11-26"
 TARGET_REFRESH_S = 10.0
 TARGET_READ_S = 1.0
-GENERATOR_VERSION = "3"  # bump when the synthetic data below changes
+GENERATOR_VERSION = "4"  # bump when the synthetic data below changes
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 # --------------------------------------------------------------------------- synthetic SQL
@@ -297,11 +297,19 @@ def _build(n: int, out: Path, events: int, quick: bool) -> None:
         _fill_event_columns(con)
         con.execute(LOAD_LOG_SQL)
         con.execute("CHECKPOINT")
-        rows = con.execute("SELECT count(*) FROM fact_trade_flow").fetchone()[0]
+        rows, mirror_rows = con.execute(
+            "SELECT count(*) FILTER (WHERE reporter_code = 699), "
+            "count(*) FILTER (WHERE reporter_code <> 699) FROM fact_trade_flow"
+        ).fetchone()
         events = con.execute("SELECT count(*) FROM policy_event").fetchone()[0]
     finally:
         con.close()
-    print(json.dumps({"fact_rows": rows, "events": events, "years": years}), flush=True)
+    print(
+        json.dumps(
+            {"fact_rows": rows, "mirror_rows": mirror_rows, "events": events, "years": years}
+        ),
+        flush=True,
+    )
 
 
 def _read_marts(reader: Path, repeat: int) -> list[dict]:
@@ -422,7 +430,8 @@ def run(n: int | None = None, quick: bool = False, repeat: int = 2) -> list[dict
         shutil.rmtree(work, ignore_errors=True)
     full = n == DEFAULT_N
     params = {
-        "fact_rows": info["fact_rows"],
+        "fact_rows": info["fact_rows"],  # India's rows: n
+        "mirror_rows": info.get("mirror_rows", 0),  # the partners' reports on top
         "events": info["events"],
         "years": info["years"],
         "pib_day": PIB_DAY,

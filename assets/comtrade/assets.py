@@ -108,28 +108,26 @@ def period_of(freq: str, partition_key: str) -> str:
     return partition_key if freq == "A" else partition_key.replace("-", "")
 
 
-def codes_by_edition(warehouse: Warehouse) -> dict[str, list[str]]:
-    """Validated HS codes per edition, from dim_hs_code."""
+def _by_edition(warehouse: Warehouse, table: str, code: str) -> dict[str, list[str]]:
+    """``{edition: sorted codes}`` of the validated rows of a code dimension."""
     with warehouse.store().read() as con:
         rows = con.execute(
-            "SELECT DISTINCT hs_edition, hs6 FROM dim_hs_code WHERE validated ORDER BY 1, 2"
+            f"SELECT DISTINCT hs_edition, {code} FROM {table} WHERE validated ORDER BY 1, 2"
         ).fetchall()
     out: dict[str, list[str]] = defaultdict(list)
-    for edition, hs6 in rows:
-        out[edition].append(hs6)
+    for edition, value in rows:
+        out[edition].append(value)
     return dict(out)
+
+
+def codes_by_edition(warehouse: Warehouse) -> dict[str, list[str]]:
+    """Validated HS codes per edition, from dim_hs_code."""
+    return _by_edition(warehouse, "dim_hs_code", "hs6")
 
 
 def headings_by_edition(warehouse: Warehouse) -> dict[str, list[str]]:
     """Validated 4-digit headings per edition, from dim_hs_heading (empty before it is loaded)."""
-    with warehouse.store().read() as con:
-        rows = con.execute(
-            "SELECT DISTINCT hs_edition, heading FROM dim_hs_heading WHERE validated ORDER BY 1, 2"
-        ).fetchall()
-    out: dict[str, list[str]] = defaultdict(list)
-    for edition, heading in rows:
-        out[edition].append(heading)
-    return dict(out)
+    return _by_edition(warehouse, "dim_hs_heading", "heading")
 
 
 def _state_path(

@@ -82,6 +82,9 @@ def test_marts_bench_quick():
         assert r["baseline_kind"] == "floor" and r["params"]["stored_as"] in ("view", "table")
     by_name = {r["name"]: r for r in reads}
     assert by_name["marts.read.mart_import_dependence"]["params"]["rows"] > 0
+    # mirror flows on top of the n India rows, so the reconciliation mart is read with rows
+    assert refresh["params"]["mirror_rows"] > 0
+    assert by_name["marts.read.mart_trade_reconciliation"]["params"]["rows"] > 0
 
 
 def test_runner_prints_lines_and_keeps_other_results(tmp_path):
