@@ -1,14 +1,15 @@
 """Build the bundled UN Comtrade snapshot (``snapshot/comtrade/``) deterministically.
 
-SAMPLE DATA, NOT REAL STATISTICS, except 12 real records. The trade figures generated here are
+SAMPLE DATA, NOT REAL STATISTICS, except 36 real records. The trade figures generated here are
 plausible in shape (who supplies India with what, rough magnitudes and unit values) but invented
 and seeded; the warehouse labels them as sample data. The exceptions are the real UN Comtrade
-records of ``comtrade_real_src/`` (:mod:`comtrade_real`) that the asset's calls ask for: India's
-annual imports of lithium oxide and hydroxide (282520) from World and China, 2019-2024. They
-replace the sample records with the same key, exactly as served (47 fields, real quirks), and
-are listed in ``snapshot/comtrade/real_records.json`` so the warehouse can mark them
-``is_sample_data = false`` (:func:`apply_real_records`; the other real records are 4-digit
-aggregates that no HS6 call asks for).
+records of ``comtrade_real_src/`` (:mod:`comtrade_real`), all of which the asset's calls ask
+for: India's annual imports of natural graphite (heading 2504), cobalt oxides (heading 2822)
+and lithium oxide and hydroxide (282520) from World and China, 2019-2024. They replace the
+sample records with the same key, exactly as served (47 fields, real quirks), and are listed in
+``snapshot/comtrade/real_records.json`` so the warehouse can mark them ``is_sample_data =
+false`` (:func:`apply_real_records`). The headings answer the heading calls
+(:func:`heading_groups`, :func:`generate_heading_records`).
 
 What it does:
 
@@ -1333,19 +1334,21 @@ Quirks carried:
 
 {registry["summary"]}. All 47 fields exactly as the API returns them (source:
 `tools/snapshots/comtrade_real_src/`, provenance there). They replace the sample
-records with the same key in the answers of the annual calls that ask for 282520, so each of
-those answers holds real records for the real keys and sample records for everything else
-(`count` is still the number of records). Real quirks kept: `classificationCode` H5 for
-2019-2021 and H6 for 2022-2024, `fobvalue` 0 (H5 years) vs null (H6 years), World rows with
-`isReported` false and `isAggregate` true, `refMonth` 52, `period` a string, `qtyUnitCode` 8 (kg).
-The sample partners of the same series (282520 imports from partners other than China) are
-rescaled so that the partners still add up to the real World figure (to the thousandth of a
-dollar, the precision of the real values); they stay sample data. The monthly 282520 series and 282520 exports stay sample data too.
+records with the same key in the answers of the annual calls that ask for their code: the
+282520 records in the HS6 calls, the 2504 and 2822 records (4-digit headings, `aggrLevel` 4) in
+the heading calls (`headings-A-*`: the headings of `warehouse/reference/hs_heading_map.csv`,
+whose sample records are the sums of the HS6 records under each heading). Each of those answers
+holds real records for the real keys and sample records for everything else (`count` is still
+the number of records). Real quirks kept: `classificationCode` H5 for 2019-2021 and H6 for
+2022-2024, `fobvalue` 0 (H5 years) vs null (H6 years), World rows with `isReported` false and
+`isAggregate` true, `refMonth` 52, `period` a string, `qtyUnitCode` 8 (kg). The sample partners
+of the same series (imports from partners other than China) are rescaled so that the partners
+still add up to the real World figure (to the thousandth of a dollar, the precision of the real
+values); they stay sample data, and so do the monthly series, the exports, and the HS6 rows
+under 2504 and 2822 (their sum is not the real heading total).
 
 `real_records.json` lists the keys and values of the real records; the warehouse marks their
-rows `is_sample_data = false` and the dataset label names them. The real file's other 24 records
-(HS 2504 and 2822, 4-digit headings with `aggrLevel` 4) are aggregates that no HS6 call asks
-for, so no answer holds them; they are fixtures of the normaliser's tests.
+rows `is_sample_data = false` and the dataset label names them.
 
 | period | edition | flow | hs6 | partner | primaryValue (USD) | call (codes) |
 |---|---|---|---|---|---|---|
@@ -1429,8 +1432,9 @@ def build(snapshot_dir: Path, expected_path: Path) -> dict[str, Any]:
     )
     expected = {
         "description": "SAMPLE DATA, not real statistics, except the real records listed in "
-        "snapshot/comtrade/real_records.json (282520 from World and China: real; its other "
-        "partners: sample, scaled to the real World total): India (699) annual imports (flow M) "
+        "snapshot/comtrade/real_records.json (282520, 2504 and 2822 from World and China: real; "
+        "their other partners: sample, scaled to the real World total): India (699) annual "
+        "imports (flow M) "
         "from each partner (partner rows only; World listed separately), as bundled in "
         "snapshot/comtrade by tools/snapshots/build_comtrade.py. Values in USD, weights in kg; "
         "keys: code -> year -> Comtrade partner code.",
