@@ -68,6 +68,12 @@ _REAL_KEY = {
 }
 
 
+#: fact_trade_flow's grain and the columns every loaded row must have (the table checks of
+#: India's loads and of the mirror loads).
+FACT_KEY = ("period_key", "reporter_code", "partner_code", "flow_code", "hs6")
+FACT_REQUIRED = ("period", "hs6", "hs_edition", "primary_value_usd", "_raw_sha256")
+
+
 class TradeLoadConfig(LoadGuardConfig):
     """Run configuration of the trade loads (Launchpad: ``ops: {trade_flow_annual: {config:
     {allow_shrink: true}}}``). ``allow_shrink`` lets a load empty or shrink a period that had
@@ -551,8 +557,8 @@ def _trade_checks(asset: dg.AssetsDefinition, freq: str) -> list[dg.AssetChecksD
         *table_checks(
             asset,
             "fact_trade_flow",
-            key=["period_key", "reporter_code", "partner_code", "flow_code", "hs6"],
-            required=["period", "hs6", "hs_edition", "primary_value_usd", "_raw_sha256"],
+            key=FACT_KEY,
+            required=FACT_REQUIRED,
             min_rows=0,
             where=where,
         ),

@@ -49,6 +49,8 @@ import dagster as dg
 import polars as pl
 
 from assets.comtrade.assets import (
+    FACT_KEY,
+    FACT_REQUIRED,
     _body_loader,
     annual_periods,
     codes_by_edition,
@@ -394,8 +396,8 @@ def _mirror_checks(asset: dg.AssetsDefinition, freq: str) -> list[dg.AssetChecks
     return table_checks(
         asset,
         "fact_trade_flow",
-        key=["period_key", "reporter_code", "partner_code", "flow_code", "hs6"],
-        required=["period", "hs6", "hs_edition", "primary_value_usd", "_raw_sha256"],
+        key=FACT_KEY,
+        required=FACT_REQUIRED,
         min_rows=0,
         where=f"period_key LIKE '{freq}:%:{MIRROR_SUFFIX}'",
     )
